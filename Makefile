@@ -1,0 +1,43 @@
+# govsim — the two commands of the quick start are `make demo` and `make test`.
+# The virtual environment is created on first use with a Python >= 3.12 found by
+# .ci/find-python (honours PYTHON=..., then python3.13/python3.12, then pyenv).
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= results/demo
+DAYS   ?= 365
+
+.PHONY: demo test lint format bench venv clean
+
+$(PY):
+	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
+	echo "creating $(VENV) with $$interp"; \
+	"$$interp" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/govsim run --days $(DAYS) --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_community.py
+
+clean:
+	rm -rf results .pytest_cache .ruff_cache

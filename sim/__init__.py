@@ -1,0 +1,14 @@
+"""govsim: agent-based simulation of urban community governance (Tiexi, Shenyang).
+
+The kernel is :class:`GovModel`; :func:`run` runs one (parameters, seed) pair
+and returns its daily series and summary. Plotting and the command line live in
+their own modules and import the model, never the other way round.
+"""
+
+from .errors import InputError
+from .model import PHASES, GovModel
+from .params import Params
+from .runner import RunResult, run
+
+__all__ = ["PHASES", "GovModel", "InputError", "Params", "RunResult", "run"]
+__version__ = "0.1.0"

@@ -1,0 +1,139 @@
+"""Mesa agents for the actors that make discrete decisions.
+
+Volunteers and partner units are views over rows of the provider table; each
+month they decide whether to stay, drop out or come back. A community
+committee recruits volunteers. Monthly decisions read uniforms drawn for
+all providers at once from the ``volunteers`` stream, so the outcome does not
+depend on the order Mesa visits the agents in. :class:`Resident` is a
+lightweight view of one row of the population (not a registered agent).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .providers import ProviderState
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+class _ProviderAgent(mesa.Agent):
+    """A provider row seen as a Mesa agent."""
+
+    def __init__(self, model: GovModel, *, provider_id: int) -> None:
+        super().__init__(model)
+        self.provider_id = provider_id
+
+    @property
+    def state(self) -> ProviderState:
+        return ProviderState(int(self.model.providers.state[self.provider_id]))
+
+    @property
+    def motivation(self) -> float:
+        return float(self.model.providers.motivation[self.provider_id])
+
+    def _leave(self, burnout: bool) -> None:
+        pr, i = self.model.providers, self.provider_id
+        pr.state[i] = ProviderState.DROPPED
+        pr.left_day[i] = self.model.day
+        pr.burnout[i] = burnout
+        self.remove()
+
+
+class Volunteer(_ProviderAgent):
+    """A resident with a volunteer role (DESIGN §2)."""
+
+    def monthly_review(self) -> None:
+        """Update motivation from the month's work, then stay, rest, return or leave.
+
+        Motivation rises with recognised services and falls with overload and
+        with declined dispatches. Load above ``burnout_load`` risks a burnout
+        dropout; otherwise a background hazard (~1/3 a year, DESIGN §1)
+        scaled by low motivation applies.
+        """
+        m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
+        u = m.month_draws[i]
+        load = pr.hours_used[i] / max(float(pr.hours_pref[i]), 1e-6)
+        served = min(int(pr.services_month[i]), 4) / 4.0
+        change = 0.08 * p.recognition * served - 0.15 * max(0.0, load - 1.0)
+        change += -0.01 * int(pr.declines_month[i]) + 0.05 * (u[3] - 0.5)
+        pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
+        hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
+        hazard *= 2.0 * (1.0 - pr.motivation[i])
+        if pr.state[i] == ProviderState.ACTIVE:
+            if load > p.burnout_load and u[0] < p.burnout_prob:
+                self._leave(burnout=True)
+            elif u[1] < hazard:
+                self._leave(burnout=False)
+            elif u[2] < p.deactivation_month * 2.0 * (1.0 - pr.motivation[i]):
+                pr.state[i] = ProviderState.INACTIVE
+        elif u[1] < hazard:
+            self._leave(burnout=False)
+        elif u[2] < p.activation_month * (0.5 + p.recognition):
+            pr.state[i] = ProviderState.ACTIVE
+
+
+class PartnerUnit(_ProviderAgent):
+    """A 大党委 member unit lending labour hours to the community."""
+
+    def monthly_review(self) -> None:
+        """Reciprocity: a unit whose help was used and rated well offers more hours."""
+        m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
+        used = pr.hours_used[i] / max(float(pr.hours_month[i]), 1e-6)
+        quality = (pr.quality_estimate()[i] - 3.0) / 2.0
+        change = 0.05 * (used - 0.5) + 0.05 * p.recognition * quality + 0.02 * (m.month_draws[i, 3] - 0.5)
+        pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
+        pr.hours_month[i] = pr.hours_pref[i] = p.unit_hours_month * (0.5 + pr.motivation[i])
+
+
+class CommunityCommittee(mesa.Agent):
+    """The community's residents' committee: recruits volunteers each month."""
+
+    def __init__(self, model: GovModel, *, community: int) -> None:
+        super().__init__(model)
+        self.community = community
+
+    def recruit(self) -> None:
+        """Register new volunteers among adults who are not volunteers yet."""
+        m, p, pop = self.model, self.model.params, self.model.pop
+        rng = m.streams["recruit"]
+        lo, hi = m.community_rows[self.community]  # residents are stored by community
+        free = (pop.age[lo:hi] >= 18) & (m.provider_of_resident[lo:hi] < 0)
+        pool = lo + np.flatnonzero(free)
+        k = rng.binomial(len(pool), p.recruitment_month) if len(pool) else 0
+        if k == 0:
+            return
+        weight = np.where(pop.elder[pool], 2.0, 1.0)
+        who = rng.choice(pool, size=k, replace=False, p=weight / weight.sum())
+        m.add_volunteers(np.sort(who), active=rng.random(k) < 0.6)
+
+
+class Resident:
+    """A view of one resident's row: attribute reads and writes go to the arrays.
+
+    Args:
+        model: the model whose population holds the row.
+        index: the resident's row.
+    """
+
+    __slots__ = ("_model", "index")
+
+    def __init__(self, model: GovModel, index: int) -> None:
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "index", index)
+
+    def __getattr__(self, name: str):
+        col = getattr(self._model.pop, name)
+        return col[self.index].item()
+
+    def __setattr__(self, name: str, value) -> None:
+        getattr(self._model.pop, name)[self.index] = value
+
+    def ties(self) -> np.ndarray:
+        """Row indices of this resident's ties."""
+        net = self._model.net
+        return net.indices[net.indptr[self.index] : net.indptr[self.index + 1]]

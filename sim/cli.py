@@ -1,0 +1,203 @@
+"""The ``govsim`` command line: run, params, metrics.
+
+Bad input exits with status 2 and one line on stderr naming the value and
+what is allowed; no tracebacks for user errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import metrics
+from .errors import InputError
+from .params import Params, describe
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, status 2
+        raise InputError(message)
+
+
+def _positive_int(name: str, low: int = 1):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
+        return value
+
+    return parse
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected KEY=VALUE")
+    key, value = text.split("=", 1)
+    return key.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="govsim", description="Agent-based simulation of community governance.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run the model and write a daily series and summary")
+    r.add_argument("--days", type=_positive_int("--days"), default=365, help="days to simulate (default 365)")
+    r.add_argument("--seed", type=_positive_int("--seed", 0), default=0, help="run seed (default 0)")
+    r.add_argument(
+        "--communities", type=_positive_int("--communities"), help="communities (1 = one, 193 = Tiexi)"
+    )
+    r.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (see 'govsim params'); repeatable",
+    )
+    r.add_argument("--format", choices=("csv", "parquet"), default="csv", help="daily series format")
+    r.add_argument("--out", required=True, type=Path, help="output folder")
+    r.add_argument("--quiet", action="store_true", help="no progress or summary on screen")
+
+    p = sub.add_parser("params", help="list every parameter with default, unit, range and source")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    m = sub.add_parser("metrics", help="list every outcome with its definition")
+    m.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}[args.command](args)
+    except InputError as err:
+        print(f"govsim: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
+
+
+def _params_from(args) -> Params:
+    pairs = dict(args.sets)
+    if args.communities is not None:
+        pairs["communities"] = str(args.communities)
+    return Params().with_strings(pairs)
+
+
+def _cmd_run(args) -> int:
+    from .runner import run, write_outputs  # imported here so 'govsim params' stays fast
+
+    params = _params_from(args)
+    if args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out {args.out}: exists and is not a folder")
+    progress = None if args.quiet else _Progress(args.days)
+    result = run(params, seed=args.seed, days=args.days, progress=progress)
+    if progress:
+        progress.done()
+    paths = write_outputs(result, args.out, args.format)
+    if not args.quiet:
+        print(summary_table(result.summary, result.residents, result.days, params))
+        print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+class _Progress:
+    """A one-line progress indicator with an ETA on stderr."""
+
+    def __init__(self, days: int) -> None:
+        self.days, self.start, self.last = days, time.perf_counter(), 0.0
+
+    def __call__(self, day: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.5 and day + 1 < self.days:
+            return
+        self.last = now
+        done = day + 1
+        eta = (now - self.start) / done * (self.days - done)
+        print(
+            f"\rday {done}/{self.days} ({100 * done // self.days}%) eta {eta:.0f}s ", end="", file=sys.stderr
+        )
+
+    def done(self) -> None:
+        print(f"\r{self.days} days in {time.perf_counter() - self.start:.1f}s" + " " * 20, file=sys.stderr)
+
+
+_HEADLINE = (
+    ("unmet_need_rate", "unmet need (share of needs)", "{:.1%}"),
+    ("hidden_need_rate", "  of which never reported", "{:.1%}"),
+    ("response_days_median", "response time, median (days)", "{:.1f}"),
+    ("response_days_p90", "response time, p90 (days)", "{:.1f}"),
+    ("satisfaction_reported", "reported satisfied (ratings)", "{:.1%}"),
+    ("satisfaction_true", "true satisfaction (0-1)", "{:.2f}"),
+    ("trust", "trust in committee (0-1)", "{:.2f}"),
+    ("ties_per_person", "neighbour ties per person", "{:.2f}"),
+    ("isolated_share", "isolated (no neighbour tie)", "{:.1%}"),
+)
+
+
+def summary_table(summary: dict[str, float], residents: int, days: int, params: Params) -> str:
+    """The one-screen summary printed after a run."""
+    groups = metrics.GROUPS
+    lines = [
+        f"govsim: {params.communities} communit{'y' if params.communities == 1 else 'ies'}, "
+        f"{residents:,} residents, {days} days, dispatch rule {params.dispatch_rule}",
+        f"{'':32s}" + "".join(f"{g:>17s}" for g in groups),
+    ]
+    for key, label, fmt in _HEADLINE:
+        cells = []
+        for g in groups:
+            v = summary.get(key if g == "all" else f"{key}.{g}")
+            cells.append("-" if v is None or v != v else fmt.format(v))
+        lines.append(f"{label:32s}" + "".join(f"{c:>17s}" for c in cells))
+    s = summary
+    lines += [
+        f"needs {s['needs_arisen']:,.0f} · ordered {s['orders']:,.0f} · found by grid workers "
+        f"{s['found_by_grid']:,.0f} · served {s['served']:,.0f} · informally {s['served_informally']:,.0f} · "
+        f"expired {s['expired']:,.0f} · lapsed {s['lapsed']:,.0f}",
+        f"volunteers active {s['volunteers_active']:,.0f} of {s['volunteers_registered']:,.0f} · "
+        f"hours {s['volunteer_hours']:,.0f} (top 10 % give {s['volunteer_hours_top10_share']:.0%}) · "
+        f"12-month retention {s['volunteer_retention_12m']:.0%} · "
+        f"burnout dropouts {s['burnout_dropouts']:.0f}",
+        f"cost {s['cost_yuan']:,.0f} yuan · {s['cost_per_service']:.0f} yuan per service · "
+        f"{s['cost_per_resident_year']:.0f} yuan per resident-year",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_params(args) -> int:
+    rows = describe()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    print(f"{'parameter':30s} {'default':>12s}  {'unit':22s} {'range':22s} tag  meaning")
+    for r in rows:
+        head = f"{r['name']:30s} {r['default']!s:>12s}  {r['unit']:22s} {r['range']:22s}"
+        print(f"{head} [{r['tag']}]  {r['doc']}")
+    print("\ntags: A = Tiexi report, S = published source, E = estimate (a parameter to sweep)")
+    return 0
+
+
+def _cmd_metrics(args) -> int:
+    rows = [
+        {"name": m.name, "unit": m.unit, "by_group": m.by_group, "definition": m.definition}
+        for m in metrics.METRICS
+    ]
+    if args.json:
+        print(json.dumps({"groups": metrics.GROUP_DOCS, "metrics": rows}, indent=1))
+        return 0
+    for r in rows:
+        tag = " (by group)" if r["by_group"] else ""
+        print(f"{r['name']:30s} [{r['unit']}] {r['definition']}{tag}")
+    print("\ngroups: " + "; ".join(f"{g} = {d}" for g, d in metrics.GROUP_DOCS.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

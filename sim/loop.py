@@ -1,0 +1,306 @@
+"""The closed service loop 点单→派单→接单→评单, one vectorised phase per function.
+
+Each phase takes the model, reads and writes the columnar state, and draws
+only from its own named stream. The order in which :class:`~sim.model.GovModel`
+calls them is its ``PHASES`` table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .needs import INFORMAL, NeedState, NeedType, draw_arrivals
+from .network import TieKind
+from .providers import ProviderKind, ProviderState
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _in_state(model: GovModel, state: NeedState) -> np.ndarray:
+    act = model.needs.active
+    return act[model.needs.state[act] == state]
+
+
+def arise_needs(model: GovModel) -> None:
+    """Needs arise per resident at rates set by who they are (stream ``needs``)."""
+    who, kind = draw_arrivals(model.cum_rates, model.streams["needs"])
+    model.needs.append(who, kind, model.day)
+
+
+def informal_help(model: GovModel) -> None:
+    """Kin and neighbours meet some hidden needs, more often for well-tied residents.
+
+    With no committee (dispatch rule ``none``) they also meet needs residents
+    asked for: asking one's ties is all there is.
+    """
+    hidden = _in_state(model, NeedState.HIDDEN)
+    if model.params.dispatch_rule == "none":
+        act = model.needs.active
+        hidden = act[model.needs.state[act] <= NeedState.OPEN]
+    ties = model.strong_ties[model.needs.resident[hidden]]
+    p = model.params.informal_help_prob * np.minimum(1.0, ties / 3.0)
+    helped = hidden[model.streams["orders"].random(len(hidden)) < p]
+    b = model.needs
+    b.provider[helped] = INFORMAL
+    b.quality[helped] = 0.5
+    b.close(helped, NeedState.DONE, model.day)
+
+
+def residents_order(model: GovModel) -> None:
+    """点单: each hidden need is ordered today with a chance set by trust, awareness, ties."""
+    p, pop, b = model.params, model.pop, model.needs
+    hidden = _in_state(model, NeedState.HIDDEN)
+    r = b.resident[hidden]
+    logit = (
+        p.order_base
+        + p.order_trust_weight * pop.trust[r]
+        + p.order_awareness_weight * pop.awareness[r]
+        + p.order_ties_weight * np.minimum(model.neighbour_ties[r], 5) / 5.0
+    )
+    ordered = hidden[model.streams["orders"].random(len(hidden)) < _sigmoid(logit)]
+    b.state[ordered] = NeedState.OPEN
+    b.day_ordered[ordered] = model.day
+
+
+def grid_visits(model: GovModel) -> None:
+    """Grid workers visit households (elders alone first) and find hidden needs."""
+    p, pop, b = model.params, model.pop, model.needs
+    rng = model.streams["grid"]
+    visits_per_grid = p.grid_workers_per_grid * p.grid_visits_per_worker_day
+    weight = model.household_visit_weight
+    share = visits_per_grid / model.grid_visit_weight_total[model.household_grid]
+    visited = rng.random(len(weight)) < np.minimum(1.0, weight * share)
+    hidden = _in_state(model, NeedState.HIDDEN)
+    at_home = visited[pop.household[b.resident[hidden]]]
+    found = hidden[at_home & (rng.random(len(hidden)) < p.grid_detect_prob)]
+    b.state[found] = NeedState.OPEN
+    b.found[found] = True
+    b.day_ordered[found] = model.day
+    seen = visited[pop.household]
+    pop.awareness[seen] = np.minimum(1.0, pop.awareness[seen] + p.awareness_gain_visit)
+
+
+def dispatch(model: GovModel) -> None:
+    """派单 and 接单: match open needs to providers, who accept or decline.
+
+    ``closed_loop`` scores candidates by skill, past ratings, distance and load;
+    ``ad_hoc`` handles only some orders each day and picks candidates at random;
+    ``none`` has no committee: residents turn to volunteers among their ties.
+    """
+    p, b = model.params, model.needs
+    rng = model.streams["dispatch"]
+    rule = p.dispatch_rule
+    open_ids = _in_state(model, NeedState.OPEN)
+    if rule == "ad_hoc":
+        open_ids = open_ids[rng.random(len(open_ids)) < p.adhoc_dispatch_prob]
+    if len(open_ids) == 0:
+        return
+    open_ids = open_ids[np.lexsort((open_ids, b.day_ordered[open_ids]))]  # first come, first served
+    kind = b.type[open_ids]
+    res = b.resident[open_ids]
+    if rule == "none":
+        pair_o, pair_p, score = _tie_candidates(model, res, kind, rng)
+    else:
+        pair_o, pair_p = _pool_candidates(model, res, kind, rng)
+        score = _scores(model, rule, pair_o, pair_p, res, kind, rng)
+    if len(pair_o) == 0:
+        return
+    order = np.lexsort((-score, pair_o))
+    _assign(model, open_ids, pair_o[order], pair_p[order], rng)
+
+
+def _available(model: GovModel) -> np.ndarray:
+    pr = model.providers
+    spare = pr.hours_month - pr.hours_used
+    return (pr.state == ProviderState.ACTIVE) & (spare >= model.min_hours)
+
+
+def _pool_candidates(model: GovModel, res, kind, rng):
+    """Up to ``dispatch_candidates`` random skilled providers of the order's community."""
+    pr = model.providers
+    n_types = len(NeedType)
+    prov, ptype = np.nonzero((pr.skill > 0) & _available(model)[:, None])
+    pool_key = pr.community[prov].astype(np.int64) * n_types + ptype
+    order = np.argsort(pool_key, kind="stable")
+    prov, pool_key = prov[order], pool_key[order]
+    want = model.pop.community[res].astype(np.int64) * n_types + kind
+    lo = np.searchsorted(pool_key, want, "left")
+    size = np.searchsorted(pool_key, want, "right") - lo
+    k = model.params.dispatch_candidates
+    pair_o = np.repeat(np.arange(len(res)), np.minimum(size, k))
+    pick = (rng.random(len(pair_o)) * size[pair_o]).astype(np.int64)
+    pair_p = prov[lo[pair_o] + pick]
+    key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
+    return key // (pr.n + 1), key % (pr.n + 1)
+
+
+def _tie_candidates(model: GovModel, res, kind, rng):
+    """Volunteers among the resident's ties who have the skill and the time."""
+    pr = model.providers
+    src, nb = model.net.neighbours(res)
+    prov = model.provider_of_resident[nb]
+    ok = prov >= 0
+    src, prov = src[ok], prov[ok]
+    ok = _available(model)[prov] & (pr.skill[prov, kind[src]] > 0)
+    src, prov = src[ok], prov[ok]
+    return src, prov, rng.random(len(src))
+
+
+def _distance_km(model: GovModel, pair_p, r):
+    pr, pop = model.providers, model.pop
+    return np.hypot(pr.x[pair_p] - pop.x[r], pr.y[pair_p] - pop.y[r]) / 1000.0
+
+
+def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):
+    if rule == "ad_hoc":
+        return rng.random(len(pair_o))
+    pr = model.providers
+    skill = pr.skill[pair_p, kind[pair_o]]
+    load = pr.hours_used[pair_p] / np.maximum(pr.hours_pref[pair_p], 1e-6)
+    quality = pr.quality_estimate()[pair_p]
+    dist = _distance_km(model, pair_p, res[pair_o])
+    noise = rng.gumbel(0.0, 0.3, len(pair_o))
+    return 1.0 * skill + 0.8 * (quality - 4.0) - 1.0 * dist - 1.0 * load + noise
+
+
+def _accept_prob(model: GovModel, prov, dist_km):
+    p, pr = model.params, model.providers
+    logit = (
+        p.accept_base
+        + 2.0 * (pr.motivation[prov] - 0.5)
+        - p.accept_notification_weight * pr.notified_month[prov]
+        - p.accept_distance_weight * dist_km
+    )
+    vol = _sigmoid(logit)
+    return np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob, vol)
+
+
+def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
+    """Rounds of proposals: each open order asks its best remaining candidate.
+
+    ``pair_o``/``pair_p`` are sorted by order priority then score. In a round a
+    provider considers only the highest-priority proposal it receives, and takes
+    it only if the hours fit its remaining availability.
+    """
+    b, pr, day = model.needs, model.providers, model.day
+    hours = model.hours_by_type[b.type[open_ids]]
+    alive = np.ones(len(pair_o), bool)
+    assigned = np.zeros(len(open_ids), bool)
+    b.day_dispatched[open_ids[(b.day_dispatched[open_ids] < 0)]] = day
+    while True:
+        idx = np.flatnonzero(alive & ~assigned[pair_o])
+        if len(idx) == 0:
+            break
+        o = pair_o[idx]
+        first = np.ones(len(idx), bool)
+        first[1:] = o[1:] != o[:-1]
+        prop = idx[first]
+        _, one_each = np.unique(pair_p[prop], return_index=True)
+        prop = prop[np.sort(one_each)]
+        pv, o = pair_p[prop], pair_o[prop]
+        alive[prop] = False
+        fits = pr.hours_used[pv] + hours[o] <= pr.hours_month[pv]
+        pv, o = pv[fits], o[fits]
+        dist = _distance_km(model, pv, b.resident[open_ids[o]])
+        pr.notified_month[pv] += 1
+        yes = rng.random(len(pv)) < _accept_prob(model, pv, dist)
+        pr.declines_month[pv[~yes]] += 1
+        b.declines[open_ids[o[~yes]]] += 1
+        pv, o = pv[yes], o[yes]
+        assigned[o] = True
+        ids = open_ids[o]
+        pr.hours_used[pv] += hours[o]
+        b.state[ids] = NeedState.ACCEPTED
+        b.provider[ids] = pv
+        b.day_accepted[ids] = day
+        lag = np.where(b.type[ids] == NeedType.REPAIR, model.params.repair_lag_days, 0)
+        b.day_due[ids] = day + lag
+
+
+def serve(model: GovModel) -> None:
+    """Accepted services due today happen; under ``closed_loop`` the resident rates them (评单)."""
+    p, b, pr, pop = model.params, model.needs, model.providers, model.pop
+    rng = model.streams["service"]
+    acc = _in_state(model, NeedState.ACCEPTED)
+    due = acc[b.day_due[acc] <= model.day]
+    if len(due) == 0:
+        return
+    prov = b.provider[due]
+    skill = pr.skill[prov, b.type[due]]
+    wait = model.day - b.day_ordered[due]
+    q = 0.45 + 0.15 * skill + 0.2 * (pr.motivation[prov] - 0.5) - 0.02 * wait
+    q = np.clip(q + rng.normal(0.0, p.service_quality_noise, len(due)), 0.0, 1.0)
+    b.quality[due] = q
+    b.close(due, NeedState.DONE, model.day)
+    hours = model.hours_by_type[b.type[due]]
+    np.add.at(pr.hours_total, prov, hours)
+    np.add.at(pr.services_month, prov, 1)
+    r = b.resident[due]
+    if p.dispatch_rule == "closed_loop":
+        stars = rate(q, p.rating_satisfied_threshold)
+        b.rating[due] = stars
+        np.add.at(pr.rating_sum, prov, stars)
+        np.add.at(pr.rating_n, prov, 1)
+    if p.dispatch_rule != "none":
+        np.add.at(pop.trust, r, p.trust_gain * (q - 0.4))
+    pop.awareness[r] = np.minimum(1.0, pop.awareness[r] + p.awareness_gain_service)
+    _pull_satisfaction(model, r, q)
+    vol = pr.kind[prov] == ProviderKind.VOLUNTEER
+    model.net.touch(r[vol], pr.resident[prov[vol]], model.day, rng.random(vol.sum()), p.service_tie_prob)
+
+
+def rate(quality: np.ndarray, threshold: float) -> np.ndarray:
+    """Stars 1-5 a resident gives: courteous, so anything above ``threshold`` is 4-5."""
+    edges = np.array([threshold - 0.3, threshold - 0.15, threshold, threshold + 0.2])
+    return (1 + np.searchsorted(edges, quality, side="right")).astype(np.int8)
+
+
+def expire(model: GovModel) -> None:
+    """Orders past their wait expire unserved; hidden needs past their life lapse."""
+    p, b, pop = model.params, model.needs, model.pop
+    open_ids = _in_state(model, NeedState.OPEN)
+    late = open_ids[model.day - b.day_ordered[open_ids] >= p.order_wait_days]
+    b.close(late, NeedState.EXPIRED, model.day)
+    r = b.resident[late]
+    if p.dispatch_rule != "none":
+        np.add.at(pop.trust, r, -p.trust_loss)
+    _pull_satisfaction(model, r, 0.0)
+    hidden = _in_state(model, NeedState.HIDDEN)
+    gone = hidden[model.day - b.day_arisen[hidden] >= p.hidden_lapse_days]
+    b.close(gone, NeedState.LAPSED, model.day)
+    _pull_satisfaction(model, b.resident[gone], 0.2)
+    np.clip(pop.trust, 0.0, 1.0, out=pop.trust)
+    b.compact()
+
+
+def _pull_satisfaction(model: GovModel, r: np.ndarray, value) -> None:
+    pop, a = model.pop, model.params.satisfaction_update
+    sat = pop.satisfaction
+    np.add.at(sat, r, a * (np.asarray(value, np.float32) - sat[r]))
+
+
+def monthly_drift(model: GovModel) -> None:
+    """Satisfaction drifts back toward its baseline; unused awareness fades."""
+    p, pop = model.params, model.pop
+    pop.satisfaction += p.satisfaction_recovery_month * (p.satisfaction_baseline - pop.satisfaction)
+    pop.awareness *= 1.0 - p.awareness_forget_month
+
+
+def weekly_awareness(model: GovModel) -> None:
+    """Awareness of services spreads along ties."""
+    net, pop = model.net, model.pop
+    a = pop.awareness
+    s = np.bincount(net.u, a[net.v], net.n) + np.bincount(net.v, a[net.u], net.n)
+    deg = np.bincount(net.u, minlength=net.n) + np.bincount(net.v, minlength=net.n)
+    mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
+    a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)
+
+
+NEIGHBOUR_KINDS = tuple(k for k in TieKind if k is not TieKind.HOUSEHOLD)

@@ -1,0 +1,459 @@
+"""Outcomes (DESIGN §4), declared once, as pure functions of model state.
+
+Each :class:`Metric` is computed over a window of days ``[d0, d1]``: flows
+count events (an order, a service, an expiry) whose day falls in the window;
+state metrics (trust, ties) read the current arrays. Metrics marked
+``by_group`` are also reported for each group of :data:`GROUPS`. The daily
+series uses one-day windows; ``summary.json`` uses the whole run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from .needs import INFORMAL, NeedState
+from .network import TieKind
+from .population import Employment
+from .providers import ProviderKind, ProviderState
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+GROUPS = ("all", "elderly_alone", "migrant_children", "job_seekers")
+GROUP_DOCS = {
+    "all": "every resident",
+    "elderly_alone": "aged 60+ and living alone",
+    "migrant_children": "school-age (6-15) children of migrant households",
+    "job_seekers": "unemployed adults looking for work",
+}
+
+
+def group_masks(model: GovModel) -> dict[str, np.ndarray]:
+    pop = model.pop
+    return {
+        "all": np.ones(pop.n, bool),
+        "elderly_alone": pop.lives_alone & pop.elder,
+        "migrant_children": pop.school_age & pop.migrant,
+        "job_seekers": pop.employment == Employment.UNEMPLOYED,
+    }
+
+
+class Window:
+    """Needs and state seen over days ``[d0, d1]``, shared by all metrics of one report."""
+
+    def __init__(self, model: GovModel, d0: int, d1: int) -> None:
+        self.model, self.d0, self.d1 = model, d0, d1
+        p = model.params
+        longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
+        self.ids = model.needs.recent(d0 - longest)
+        self.masks = model.group_masks
+
+    def col(self, name: str) -> np.ndarray:
+        return getattr(self.model.needs, name)[self.ids]
+
+    def during(self, name: str) -> np.ndarray:
+        day = self.col(name)
+        return (day >= self.d0) & (day <= self.d1)
+
+    @cached_property
+    def closed(self) -> np.ndarray:
+        return self.during("day_closed")
+
+    @cached_property
+    def state(self) -> np.ndarray:
+        return self.col("state")
+
+    @cached_property
+    def by_provider(self) -> np.ndarray:
+        return self.closed & (self.state == NeedState.DONE) & (self.col("provider") >= 0)
+
+    def in_group(self, group: str) -> np.ndarray:
+        return self.masks[group][self.col("resident")]
+
+    @property
+    def days(self) -> int:
+        return self.d1 - self.d0 + 1
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One outcome: ``fn(window, group) -> float``."""
+
+    name: str
+    unit: str
+    definition: str
+    fn: Callable[[Window, str], float]
+    by_group: bool = False
+
+
+def _count(mask) -> float:
+    return float(np.count_nonzero(mask))
+
+
+def _share(num, den) -> float:
+    den = np.count_nonzero(den)
+    return float(np.count_nonzero(num) / den) if den else float("nan")
+
+
+def _quantile(values, q) -> float:
+    return float(np.quantile(values, q)) if len(values) else float("nan")
+
+
+def _unmet(w: Window, g: str) -> float:
+    sel = w.closed & w.in_group(g)
+    return _share(sel & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED)), sel)
+
+
+def _response(w: Window, g: str, q: float) -> float:
+    sel = w.by_provider & w.in_group(g)
+    return _quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
+
+
+def _pop_mean(w: Window, g: str, col: str) -> float:
+    m = w.masks[g]
+    return float(getattr(w.model.pop, col)[m].mean()) if m.any() else float("nan")
+
+
+def _neighbour_degree(w: Window) -> np.ndarray:
+    return w.model.neighbour_ties
+
+
+def _volunteers(w: Window) -> np.ndarray:
+    return w.model.providers.kind == ProviderKind.VOLUNTEER
+
+
+def _volunteer_hours(w: Window) -> np.ndarray:
+    """Hours per provider from services done in the window."""
+    pr = w.model.providers
+    sel = w.by_provider
+    prov = w.col("provider")[sel]
+    hours = w.model.hours_by_type[w.col("type")[sel]]
+    return np.bincount(prov, hours, minlength=pr.n)
+
+
+def _top10_share(w: Window) -> float:
+    hours = np.sort(_volunteer_hours(w)[_volunteers(w)])[::-1]
+    total = hours.sum()
+    top = max(1, int(np.ceil(0.1 * len(hours))))
+    return float(hours[:top].sum() / total) if total > 0 else float("nan")
+
+
+def _retention(w: Window) -> float:
+    pr = w.model.providers
+    cohort = _volunteers(w) & (pr.joined_day <= max(0, w.d1 - 365))
+    stayed = cohort & ((pr.left_day < 0) | (pr.left_day > w.d1))
+    return _share(stayed, cohort)
+
+
+def _left(w: Window, burnout: bool | None) -> float:
+    pr = w.model.providers
+    sel = _volunteers(w) & (pr.left_day >= w.d0) & (pr.left_day <= w.d1)
+    if burnout is not None:
+        sel &= pr.burnout == burnout
+    return _count(sel)
+
+
+def _cost(w: Window) -> float:
+    """Grid-worker wages, dispatch staff time and donated unit labour, in yuan."""
+    m, p = w.model, w.model.params
+    grids = len(m.pop.grid_community)
+    staff = grids * p.grid_workers_per_grid * p.grid_worker_cost_day * w.days
+    dispatched = _count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
+    sel = w.by_provider
+    unit = m.providers.kind[w.col("provider")[sel]] == ProviderKind.UNIT
+    unit_hours = m.hours_by_type[w.col("type")[sel]][unit].sum()
+    return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value)
+
+
+def _gini(x: np.ndarray) -> float:
+    x = np.sort(np.asarray(x, float))
+    if len(x) == 0 or x.sum() == 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((len(x) + 1 - 2 * (cum / cum[-1]).sum()) / len(x))
+
+
+def _unmet_gini_grid(w: Window) -> float:
+    pop = w.model.pop
+    sel = w.closed & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED))
+    per_grid = np.bincount(pop.grid[w.col("resident")[sel]], minlength=len(pop.grid_community))
+    residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
+    return _gini(per_grid / np.maximum(residents, 1))
+
+
+def _event(name: str, extra=None):
+    def fn(w: Window, g: str) -> float:
+        sel = w.during(name) & w.in_group(g)
+        return _count(sel if extra is None else sel & extra(w))
+
+    return fn
+
+
+def _closed_as(state: NeedState, informal: bool | None = None):
+    def fn(w: Window, g: str) -> float:
+        sel = w.closed & w.in_group(g) & (w.state == state)
+        if informal is not None:
+            sel &= (w.col("provider") == INFORMAL) == informal
+        return _count(sel)
+
+    return fn
+
+
+METRICS: tuple[Metric, ...] = (
+    # --- the loop's funnel ---
+    Metric("needs_arisen", "needs", "needs that arose", _event("day_arisen"), True),
+    Metric(
+        "orders",
+        "needs",
+        "needs ordered by the resident (点单)",
+        _event("day_ordered", lambda w: ~w.col("found")),
+        True,
+    ),
+    Metric(
+        "found_by_grid",
+        "needs",
+        "hidden needs found by grid workers' visits",
+        _event("day_ordered", lambda w: w.col("found")),
+        True,
+    ),
+    Metric(
+        "dispatched",
+        "needs",
+        "needs sent to a provider for the first time (派单)",
+        _event("day_dispatched"),
+        True,
+    ),
+    Metric("accepted", "needs", "needs a provider accepted (接单)", _event("day_accepted"), True),
+    Metric(
+        "served",
+        "needs",
+        "needs served by a volunteer or unit",
+        _closed_as(NeedState.DONE, informal=False),
+        True,
+    ),
+    Metric(
+        "served_informally",
+        "needs",
+        "hidden needs met by kin or neighbours",
+        _closed_as(NeedState.DONE, informal=True),
+        True,
+    ),
+    Metric(
+        "rated",
+        "needs",
+        "services the resident rated (评单)",
+        lambda w, g: _count(w.closed & w.in_group(g) & (w.col("rating") > 0)),
+        True,
+    ),
+    Metric("expired", "needs", "orders that expired unserved", _closed_as(NeedState.EXPIRED), True),
+    Metric("lapsed", "needs", "hidden needs never reported nor found", _closed_as(NeedState.LAPSED), True),
+    # --- loop quality ---
+    Metric("unmet_need_rate", "share", "(expired + lapsed) / needs closed in the window", _unmet, True),
+    Metric(
+        "hidden_need_rate",
+        "share",
+        "lapsed / needs closed in the window",
+        lambda w, g: _share(
+            w.closed & w.in_group(g) & (w.state == NeedState.LAPSED), w.closed & w.in_group(g)
+        ),
+        True,
+    ),
+    Metric(
+        "unmet_gap",
+        "share",
+        "group's unmet-need rate minus everyone's",
+        lambda w, g: _unmet(w, g) - _unmet(w, "all"),
+        True,
+    ),
+    Metric(
+        "unmet_gini_grid",
+        "0-1",
+        "Gini across grids of unmet needs per resident",
+        lambda w, g: _unmet_gini_grid(w),
+    ),
+    Metric(
+        "response_days_median",
+        "days",
+        "median order→done time of served needs",
+        lambda w, g: _response(w, g, 0.5),
+        True,
+    ),
+    Metric(
+        "response_days_p90",
+        "days",
+        "90th percentile order→done time",
+        lambda w, g: _response(w, g, 0.9),
+        True,
+    ),
+    Metric(
+        "accept_days_median",
+        "days",
+        "median order→accept time",
+        lambda w, g: _quantile(
+            (w.col("day_accepted") - w.col("day_ordered"))[w.during("day_accepted") & w.in_group(g)], 0.5
+        ),
+    ),
+    Metric(
+        "satisfaction_reported",
+        "share",
+        "ratings of 4-5 stars / ratings (closed loop only)",
+        lambda w, g: _share(
+            w.closed & w.in_group(g) & (w.col("rating") >= 4),
+            w.closed & w.in_group(g) & (w.col("rating") > 0),
+        ),
+        True,
+    ),
+    Metric(
+        "service_quality_true",
+        "0-1",
+        "mean true quality of services done",
+        lambda w, g: (
+            float(np.nanmean(w.col("quality")[w.by_provider & w.in_group(g)]))
+            if (w.by_provider & w.in_group(g)).any()
+            else float("nan")
+        ),
+        True,
+    ),
+    Metric(
+        "satisfaction_true",
+        "0-1",
+        "mean true satisfaction of residents",
+        lambda w, g: _pop_mean(w, g, "satisfaction"),
+        True,
+    ),
+    Metric("trust", "0-1", "mean trust in the committee", lambda w, g: _pop_mean(w, g, "trust"), True),
+    Metric("awareness", "0-1", "mean awareness of services", lambda w, g: _pop_mean(w, g, "awareness"), True),
+    # --- social capital ---
+    Metric(
+        "ties_per_person",
+        "ties",
+        "ties outside the household per resident",
+        lambda w, g: float(_neighbour_degree(w)[w.masks[g]].mean()) if w.masks[g].any() else float("nan"),
+        True,
+    ),
+    Metric(
+        "isolated_share",
+        "share",
+        "residents with no tie outside their household",
+        lambda w, g: _share(w.masks[g] & (_neighbour_degree(w) == 0), w.masks[g]),
+        True,
+    ),
+    Metric(
+        "clustering",
+        "0-1",
+        "mean local clustering coefficient (every k-th resident)",
+        lambda w, g: w.model.clustering(),
+    ),
+    Metric(
+        "cross_building_share",
+        "share",
+        "neighbour ties that link two buildings",
+        lambda w, g: _cross_building(w),
+    ),
+    # --- volunteers ---
+    Metric(
+        "volunteers_registered",
+        "people",
+        "volunteers registered and not dropped out",
+        lambda w, g: _count(_volunteers(w) & (w.model.providers.state != ProviderState.DROPPED)),
+    ),
+    Metric(
+        "volunteers_active",
+        "people",
+        "volunteers taking dispatches",
+        lambda w, g: _count(_volunteers(w) & (w.model.providers.state == ProviderState.ACTIVE)),
+    ),
+    Metric(
+        "volunteer_hours",
+        "hours",
+        "hours of service given by volunteers",
+        lambda w, g: float(_volunteer_hours(w)[_volunteers(w)].sum()),
+    ),
+    Metric(
+        "volunteer_hours_top10_share",
+        "share",
+        "share of volunteer hours from the busiest 10 %",
+        lambda w, g: _top10_share(w),
+    ),
+    Metric(
+        "volunteer_retention_12m",
+        "share",
+        "volunteers registered a year before (or at start) still registered",
+        lambda w, g: _retention(w),
+    ),
+    Metric("volunteer_dropouts", "people", "volunteers who left", lambda w, g: _left(w, None)),
+    Metric("burnout_dropouts", "people", "volunteers who left overloaded", lambda w, g: _left(w, True)),
+    Metric(
+        "unit_hours",
+        "hours",
+        "hours of service given by partner units",
+        lambda w, g: float(_volunteer_hours(w)[~_volunteers(w)].sum()),
+    ),
+    # --- cost ---
+    Metric(
+        "cost_yuan",
+        "yuan",
+        "grid-worker wages + dispatch staff time + donated unit labour",
+        lambda w, g: _cost(w),
+    ),
+    Metric(
+        "cost_per_service",
+        "yuan/service",
+        "cost / needs served by a provider",
+        lambda w, g: _cost(w) / max(_count(w.by_provider), 1.0),
+    ),
+    Metric(
+        "cost_per_resident_year",
+        "yuan/resident/year",
+        "cost per resident, scaled to a year",
+        lambda w, g: _cost(w) / w.model.pop.n * 365.0 / w.days,
+    ),
+)
+
+
+def _cross_building(w: Window) -> float:
+    net, pop = w.model.net, w.model.pop
+    nb = net.kind != TieKind.HOUSEHOLD
+    return _share(nb & (pop.building[net.u] != pop.building[net.v]), nb)
+
+
+def metric_names() -> list[str]:
+    """Every reported column: ``name`` and ``name.group`` for grouped metrics."""
+    names = []
+    for m in METRICS:
+        names.append(m.name)
+        if m.by_group:
+            names += [f"{m.name}.{g}" for g in GROUPS[1:]]
+    return names
+
+
+def report(model: GovModel, d0: int, d1: int) -> dict[str, float]:
+    """Every metric over days ``[d0, d1]`` as ``{column: value}``."""
+    w = Window(model, d0, d1)
+    out: dict[str, float] = {}
+    for m in METRICS:
+        out[m.name] = m.fn(w, "all")
+        if m.by_group:
+            for g in GROUPS[1:]:
+                out[f"{m.name}.{g}"] = m.fn(w, g)
+    return out
+
+
+def _today(model: GovModel) -> dict[str, float]:
+    cached = getattr(model, "_report_cache", None)
+    if cached is None or cached[0] != model.day:
+        cached = (model.day, report(model, model.day, model.day))
+        model._report_cache = cached
+    return cached[1]
+
+
+def make_collector() -> mesa.DataCollector:
+    """A DataCollector with one model reporter per column of :func:`report`."""
+    reporters = {name: (lambda m, n=name: _today(m)[n]) for name in metric_names()}
+    return mesa.DataCollector(model_reporters=reporters)

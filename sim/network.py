@@ -1,0 +1,258 @@
+"""The neighbourhood network: an edge list with weights, consolidated into CSR.
+
+Ties are undirected and stored once (``u < v``). Kin ties (household members,
+kin nearby) are permanent; neighbour ties (building, compound, friend-of-friend,
+shared activity) lose weight every week they are not used and disappear at
+zero. New ties are appended during the week and merged at the weekly
+consolidation, so only the ties that change are touched (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import networkx as nx
+import numpy as np
+
+from .params import Params
+from .population import Population
+
+
+class TieKind(enum.IntEnum):
+    """Why a tie exists."""
+
+    HOUSEHOLD = 0
+    KIN = 1
+    BUILDING = 2
+    COMPOUND = 3
+    CLOSURE = 4
+    ACTIVITY = 5
+
+
+PERMANENT = (TieKind.HOUSEHOLD, TieKind.KIN)
+
+
+class TieNetwork:
+    """Undirected weighted ties between residents.
+
+    Args:
+        n: number of residents.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.u = np.empty(0, np.int32)
+        self.v = np.empty(0, np.int32)
+        self.w = np.empty(0, np.float32)
+        self.kind = np.empty(0, np.int8)
+        self.last_used = np.empty(0, np.int32)
+        self._pending: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+        self.version = 0
+        self.consolidate()
+
+    # --- construction ---------------------------------------------------------
+    def add(self, a: np.ndarray, b: np.ndarray, kind: TieKind, day: int = 0) -> None:
+        """Queue ties a–b (self-loops dropped); merged at the next consolidation."""
+        keep = a != b
+        if keep.any():
+            self._pending.append((a[keep], b[keep], int(kind), day))
+
+    def consolidate(self) -> None:
+        """Merge queued ties, drop dead ones, sort by key and rebuild the CSR."""
+        us, vs = [self.u], [self.v]
+        ws, ks, ls = [self.w], [self.kind], [self.last_used]
+        for a, b, kind, day in self._pending:
+            us.append(np.minimum(a, b).astype(np.int32))
+            vs.append(np.maximum(a, b).astype(np.int32))
+            ws.append(np.ones(len(a), np.float32))
+            ks.append(np.full(len(a), kind, np.int8))
+            ls.append(np.full(len(a), day, np.int32))
+        self._pending.clear()
+        u, v = np.concatenate(us), np.concatenate(vs)
+        w, kind, last = np.concatenate(ws), np.concatenate(ks), np.concatenate(ls)
+        alive = w > 0
+        u, v, w, kind, last = u[alive], v[alive], w[alive], kind[alive], last[alive]
+        key = u.astype(np.int64) * self.n + v
+        # Keep one row per pair: the strongest kind (lowest enum) and the latest use.
+        order = np.lexsort((kind, key))
+        key, u, v, w, kind, last = key[order], u[order], v[order], w[order], kind[order], last[order]
+        first = np.ones(len(key), bool)
+        first[1:] = key[1:] != key[:-1]
+        group = np.cumsum(first) - 1
+        w_max = np.zeros(first.sum(), np.float32)
+        np.maximum.at(w_max, group, w)
+        last_max = np.zeros(first.sum(), np.int32)
+        np.maximum.at(last_max, group, last)
+        self.u, self.v, self.kind = u[first], v[first], kind[first]
+        self.w, self.last_used, self.key = w_max, last_max, key[first]
+        self._build_csr()
+        self.version += 1
+
+    def _build_csr(self) -> None:
+        ends = np.concatenate([self.u, self.v])
+        other = np.concatenate([self.v, self.u])
+        order = np.argsort(ends, kind="stable")
+        self.indices = other[order]
+        self.edge_of = np.concatenate([np.arange(len(self.u))] * 2)[order]
+        self.indptr = np.zeros(self.n + 1, np.int64)
+        np.cumsum(np.bincount(ends, minlength=self.n), out=self.indptr[1:])
+
+    # --- queries ------------------------------------------------------------------
+    def degree(self, kinds: tuple[TieKind, ...] | None = None) -> np.ndarray:
+        """Ties per resident, optionally only of the given kinds."""
+        mask = slice(None) if kinds is None else np.isin(self.kind, kinds)
+        u, v = self.u[mask], self.v[mask]
+        return np.bincount(u, minlength=self.n) + np.bincount(v, minlength=self.n)
+
+    def find(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Edge index of each pair a–b, or -1 where there is no consolidated tie."""
+        key = np.minimum(a, b).astype(np.int64) * self.n + np.maximum(a, b)
+        pos = np.searchsorted(self.key, key)
+        pos = np.minimum(pos, len(self.key) - 1)
+        found = (len(self.key) > 0) & (self.key[pos] == key) if len(self.key) else np.zeros(len(key), bool)
+        return np.where(found, pos, -1)
+
+    def neighbours(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All (source position, neighbour) pairs for residents ``who``."""
+        start, stop = self.indptr[who], self.indptr[who + 1]
+        counts = stop - start
+        src = np.repeat(np.arange(len(who)), counts)
+        offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return src, self.indices[np.repeat(start, counts) + offs]
+
+    def touch(self, a: np.ndarray, b: np.ndarray, day: int, new_prob_u: np.ndarray, p_new: float) -> None:
+        """Shared activity: refresh existing ties, create new ones with probability ``p_new``."""
+        idx = self.find(a, b)
+        hit = idx >= 0
+        self.last_used[idx[hit]] = day
+        self.w[idx[hit]] = 1.0
+        new = ~hit & (new_prob_u < p_new)
+        self.add(a[new], b[new], TieKind.ACTIVITY, day)
+
+    def to_networkx(self, pop: Population | None = None, nodes: np.ndarray | None = None) -> nx.Graph:
+        """A networkx copy for analysis and drawing, optionally restricted to ``nodes``."""
+        g = nx.Graph()
+        keep = np.arange(self.n) if nodes is None else np.asarray(nodes)
+        inside = np.zeros(self.n, bool)
+        inside[keep] = True
+        for i in keep.tolist():
+            attrs = {}
+            if pop is not None:
+                attrs = {
+                    "community": int(pop.community[i]),
+                    "grid": int(pop.grid[i]),
+                    "building": int(pop.building[i]),
+                }
+            g.add_node(i, **attrs)
+        sel = inside[self.u] & inside[self.v]
+        for a, b, w, k in zip(self.u[sel], self.v[sel], self.w[sel], self.kind[sel], strict=True):
+            g.add_edge(int(a), int(b), weight=float(w), kind=TieKind(int(k)).name.lower())
+        return g
+
+
+def build_network(pop: Population, params: Params, rng: np.random.Generator) -> TieNetwork:
+    """Household, kin, building, compound and friend-of-friend ties at day 0."""
+    net = TieNetwork(pop.n)
+    _household_ties(net, pop)
+    _kin_ties(net, pop, params, rng)
+    older = np.flatnonzero(pop.age >= 12)
+    for place, mean, kind in (
+        (pop.building, params.building_ties_mean, TieKind.BUILDING),
+        (pop.grid, params.compound_ties_mean, TieKind.COMPOUND),
+    ):
+        stubs = rng.poisson(mean / 2.0, len(older))  # each tie has two ends
+        _local_ties(net, place, older, stubs, older, kind, pop, rng)
+    net.consolidate()
+    for _ in range(params.closure_rounds):
+        close_triads(net, params.closure_prob, rng, day=0)
+        net.consolidate()
+    return net
+
+
+def _household_ties(net: TieNetwork, pop: Population) -> None:
+    hh = pop.household  # members of a household are contiguous rows
+    for k in range(1, int(pop.hh_size.max(initial=1))):
+        a = np.arange(pop.n - k)
+        same = hh[a] == hh[a + k]
+        net.add(a[same], a[same] + k, TieKind.HOUSEHOLD)
+
+
+def _kin_ties(net: TieNetwork, pop: Population, params: Params, rng) -> None:
+    """Empty-nest elders with a child's household elsewhere in the community."""
+    elders = np.flatnonzero(pop.empty_nest & (rng.random(pop.n) < params.kin_nearby_prob))
+    adults = np.flatnonzero((pop.age >= 25) & ~pop.elder)
+    if len(elders) == 0 or len(adults) == 0:
+        return
+    a_comm = pop.community[adults]
+    order = np.argsort(a_comm, kind="stable")
+    adults, a_comm = adults[order], a_comm[order]
+    lo = np.searchsorted(a_comm, pop.community[elders], "left")
+    hi = np.searchsorted(a_comm, pop.community[elders], "right")
+    ok = hi > lo
+    pick = lo[ok] + (rng.random(ok.sum()) * (hi[ok] - lo[ok])).astype(np.int64)
+    net.add(elders[ok], adults[pick], TieKind.KIN)
+
+
+def _local_ties(net, place, sources, stubs, targets, kind, pop, rng) -> None:
+    """Each of ``sources`` starts ``stubs`` ties to random ``targets`` in the same place."""
+    src = np.repeat(sources, stubs)
+    order = np.argsort(place[targets], kind="stable")
+    members, member_place = targets[order], place[targets][order]
+    lo = np.searchsorted(member_place, place[src], "left")
+    hi = np.searchsorted(member_place, place[src], "right")
+    has = hi > lo
+    src, lo, hi = src[has], lo[has], hi[has]
+    dst = members[lo + (rng.random(len(src)) * (hi - lo)).astype(np.int64)]
+    other_hh = pop.household[src] != pop.household[dst]
+    net.add(src[other_hh], dst[other_hh], kind)
+
+
+def close_triads(net: TieNetwork, prob: float, rng, day: int) -> None:
+    """Friend-of-friend closure: a share ``prob`` of residents meet a neighbour's neighbour."""
+    deg = np.diff(net.indptr)
+    chosen = np.flatnonzero((deg > 0) & (rng.random(net.n) < prob))
+    if len(chosen) == 0:
+        return
+    mid = net.indices[net.indptr[chosen] + (rng.random(len(chosen)) * deg[chosen]).astype(np.int64)]
+    deg_mid = deg[mid]
+    far = net.indices[net.indptr[mid] + (rng.random(len(mid)) * deg_mid).astype(np.int64)]
+    net.add(chosen, far, TieKind.CLOSURE, day)
+
+
+def weekly_ties(net: TieNetwork, pop: Population, params: Params, rng, day: int) -> None:
+    """One week of tie dynamics: casual use, decay, new acquaintances, closure."""
+    casual = ~np.isin(net.kind, PERMANENT)
+    used = casual & (rng.random(len(net.w)) < params.tie_use_week)
+    net.last_used[used] = day
+    net.w[used] = 1.0
+    fading = casual & (net.last_used < day - 6)
+    net.w[fading] -= params.tie_decay_week
+    older = np.flatnonzero(pop.age >= 12)
+    who = older[rng.random(len(older)) < params.tie_formation_week]
+    in_building = rng.random(len(who)) < 0.5
+    ones = np.ones(len(who), np.int64)
+    _local_ties(net, pop.building, who[in_building], ones[in_building], older, TieKind.BUILDING, pop, rng)
+    _local_ties(net, pop.grid, who[~in_building], ones[~in_building], older, TieKind.COMPOUND, pop, rng)
+    close_triads(net, params.tie_formation_week, rng, day)
+    net.consolidate()
+
+
+def clustering_sample(net: TieNetwork, max_nodes: int = 5000) -> float:
+    """Mean local clustering over every k-th resident (k chosen to visit <= max_nodes).
+
+    Residents with fewer than two ties count as zero, as in networkx's
+    ``average_clustering``.
+    """
+    nodes = np.arange(0, net.n, max(1, net.n // max_nodes))
+    src, nb = net.neighbours(nodes)
+    deg = np.bincount(src, minlength=len(nodes))
+    start = np.repeat(np.cumsum(deg) - deg, deg)
+    pos = np.arange(len(src)) - start
+    reps = deg[src] - pos - 1  # pair each neighbour with the later ones
+    first = np.repeat(np.arange(len(src)), reps)
+    second = first + np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps) + 1
+    linked = net.find(nb[first], nb[second]) >= 0
+    tri = np.bincount(src[first], linked, minlength=len(nodes))
+    pairs = deg * (deg - 1) / 2.0
+    local = np.where(pairs > 0, tri / np.maximum(pairs, 1), 0.0)
+    return float(local.mean()) if len(local) else float("nan")

@@ -1,0 +1,185 @@
+"""Service providers — volunteers and partner units — as one columnar table.
+
+Volunteers are residents with a volunteer role (DESIGN §2); partner units are
+the 大党委 member units that lend labour hours. The dispatch kernel reads this
+table for all providers at once; the Mesa agents in :mod:`sim.agents` are the
+providers' discrete monthly decisions (stay, drop out, come back).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+from .needs import NeedType
+from .params import Params
+from .population import Employment, Population
+
+
+class ProviderKind(enum.IntEnum):
+    VOLUNTEER = 0
+    UNIT = 1
+
+
+class ProviderState(enum.IntEnum):
+    ACTIVE = 0  # takes dispatches
+    INACTIVE = 1  # registered but not taking dispatches
+    DROPPED = 2  # left for good
+
+
+class UnitKind(enum.IntEnum):
+    ENTERPRISE = 0
+    INSTITUTION = 1
+    SCHOOL = 2
+    SOCIAL_ORG = 3
+
+
+# Share of each unit kind among member units [E]; skill level per need type.
+UNIT_MIX = {
+    UnitKind.ENTERPRISE: 0.45,
+    UnitKind.INSTITUTION: 0.25,
+    UnitKind.SCHOOL: 0.10,
+    UnitKind.SOCIAL_ORG: 0.20,
+}
+UNIT_SKILLS = {
+    UnitKind.ENTERPRISE: {NeedType.REPAIR: 2, NeedType.MEAL: 1},
+    UnitKind.INSTITUTION: {NeedType.DISPUTE: 2, NeedType.CARE: 1},
+    UnitKind.SCHOOL: {NeedType.TUTORING: 2},
+    UnitKind.SOCIAL_ORG: {NeedType.CARE: 2, NeedType.MEAL: 1, NeedType.DISPUTE: 1},
+}
+_N_TYPES = len(NeedType)
+
+
+class ProviderTable:
+    """Columns of every provider ever registered (rows are never removed)."""
+
+    COLUMNS = {
+        "kind": np.int8,
+        "unit_kind": np.int8,
+        "resident": np.int32,
+        "community": np.int32,
+        "x": np.float32,
+        "y": np.float32,
+        "retiree": np.bool_,
+        "hours_month": np.float32,  # availability: never exceeded
+        "hours_pref": np.float32,
+        "hours_used": np.float32,
+        "hours_total": np.float32,
+        "services_month": np.int32,
+        "declines_month": np.int32,
+        "notified_month": np.int32,
+        "motivation": np.float32,
+        "state": np.int8,
+        "joined_day": np.int32,
+        "left_day": np.int32,
+        "burnout": np.bool_,
+        "rating_sum": np.float32,
+        "rating_n": np.int32,
+    }
+
+    def __init__(self) -> None:
+        for name, dtype in self.COLUMNS.items():
+            setattr(self, name, np.empty(0, dtype))
+        self.skill = np.empty((0, _N_TYPES), np.int8)
+
+    @property
+    def n(self) -> int:
+        return len(self.kind)
+
+    def _append(self, skill: np.ndarray, **cols: np.ndarray) -> np.ndarray:
+        k = len(skill)
+        defaults = {"left_day": -1, "unit_kind": -1, "resident": -1}
+        for name, dtype in self.COLUMNS.items():
+            new = cols.get(name, np.full(k, defaults.get(name, 0)))
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new, dtype)]))
+        self.skill = np.concatenate([self.skill, skill.astype(np.int8)])
+        return np.arange(self.n - k, self.n)
+
+    def add_volunteers(self, who, pop: Population, params: Params, rng, day: int, active) -> np.ndarray:
+        """Register residents ``who`` as volunteers; returns the new provider ids."""
+        retiree = pop.employment[who] == Employment.RETIRED
+        hours = params.volunteer_hours_month * np.where(retiree, params.retiree_hours_multiplier, 1.0)
+        hours = hours * rng.lognormal(0.0, 0.4, len(who))
+        return self._append(
+            _volunteer_skills(who, pop, rng),
+            kind=np.full(len(who), ProviderKind.VOLUNTEER),
+            resident=who,
+            community=pop.community[who],
+            x=pop.x[who],
+            y=pop.y[who],
+            retiree=retiree,
+            hours_month=hours * params.availability_multiplier,
+            hours_pref=hours,
+            motivation=rng.beta(6, 4, len(who)),
+            state=np.where(active, ProviderState.ACTIVE, ProviderState.INACTIVE),
+            joined_day=np.full(len(who), day),
+        )
+
+    def add_units(self, community: np.ndarray, pop: Population, params: Params, rng, day: int) -> np.ndarray:
+        """Add one partner unit per entry of ``community``, of a random kind."""
+        k = len(community)
+        kinds = rng.choice(list(UNIT_MIX), size=k, p=list(UNIT_MIX.values()))
+        skill = np.zeros((k, _N_TYPES), np.int8)
+        for kind, levels in UNIT_SKILLS.items():
+            for need, level in levels.items():
+                skill[kinds == kind, need] = level
+        # A unit sits at a random resident's address in its community.
+        anchor = _random_member(pop.community, community, rng)
+        return self._append(
+            skill,
+            kind=np.full(k, ProviderKind.UNIT),
+            unit_kind=kinds,
+            community=community,
+            x=pop.x[anchor],
+            y=pop.y[anchor],
+            hours_month=np.full(k, params.unit_hours_month),
+            hours_pref=np.full(k, params.unit_hours_month),
+            motivation=np.full(k, 0.8),
+            state=np.full(k, ProviderState.ACTIVE),
+            joined_day=np.full(k, day),
+        )
+
+    def quality_estimate(self) -> np.ndarray:
+        """The committee's view of each provider: mean stars, 4.0 before any rating."""
+        return (self.rating_sum + 4.0 * 2) / (self.rating_n + 2)
+
+
+def _volunteer_skills(who, pop: Population, rng) -> np.ndarray:
+    """Skill level 0-2 per need type; retired skilled workers repair (新工老友)."""
+    k = len(who)
+    retiree = pop.employment[who] == Employment.RETIRED
+    good = pop.skill[who] >= 2
+    female = pop.female[who]
+    p = np.zeros((k, _N_TYPES))
+    p[:, NeedType.REPAIR] = 0.15 + 0.25 * retiree + 0.2 * good
+    p[:, NeedType.CARE] = 0.25 + 0.15 * female
+    p[:, NeedType.MEAL] = 0.7
+    p[:, NeedType.TUTORING] = np.where(pop.skill[who] >= 1, 0.25, 0.05)
+    p[:, NeedType.DISPUTE] = 0.1 + 0.2 * retiree
+    has = rng.random((k, _N_TYPES)) < p
+    level = np.where(good[:, None], 2, 1)
+    return np.where(has, level, 0).astype(np.int8)
+
+
+def _random_member(resident_group: np.ndarray, groups: np.ndarray, rng) -> np.ndarray:
+    """A random resident index for each entry of ``groups``."""
+    order = np.argsort(resident_group, kind="stable")
+    sorted_group = resident_group[order]
+    lo = np.searchsorted(sorted_group, groups, "left")
+    hi = np.searchsorted(sorted_group, groups, "right")
+    return order[lo + (rng.random(len(groups)) * (hi - lo)).astype(np.int64)]
+
+
+def initial_volunteers(pop: Population, params: Params, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Residents registered at day 0 and whether each is active.
+
+    Retirees register at twice the rate of other adults; the overall share of
+    adults registered equals ``volunteer_registration`` in expectation.
+    """
+    adults = pop.age >= 18
+    weight = np.where(pop.employment == Employment.RETIRED, 2.0, 1.0) * adults
+    p = params.volunteer_registration * weight / weight[adults].mean()
+    who = np.flatnonzero(rng.random(pop.n) < np.minimum(p, 1.0))
+    active = rng.random(len(who)) < params.volunteer_active_share
+    return who, active
