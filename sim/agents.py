@@ -36,7 +36,8 @@ class _ProviderAgent(mesa.Agent):
     def motivation(self) -> float:
         return float(self.model.providers.motivation[self.provider_id])
 
-    def _leave(self, burnout: bool) -> None:
+    def leave(self, burnout: bool) -> None:
+        """Drop out for good (the row stays, for retention figures)."""
         pr, i = self.model.providers, self.provider_id
         pr.state[i] = ProviderState.DROPPED
         pr.left_day[i] = self.model.day
@@ -66,13 +67,13 @@ class Volunteer(_ProviderAgent):
         hazard *= 2.0 * (1.0 - pr.motivation[i])
         if pr.state[i] == ProviderState.ACTIVE:
             if load > p.burnout_load and u[0] < p.burnout_prob:
-                self._leave(burnout=True)
+                self.leave(burnout=True)
             elif u[1] < hazard:
-                self._leave(burnout=False)
+                self.leave(burnout=False)
             elif u[2] < p.deactivation_month * 2.0 * (1.0 - pr.motivation[i]):
                 pr.state[i] = ProviderState.INACTIVE
         elif u[1] < hazard:
-            self._leave(burnout=False)
+            self.leave(burnout=False)
         elif u[2] < p.activation_month * (0.5 + p.recognition):
             pr.state[i] = ProviderState.ACTIVE
 
@@ -97,19 +98,25 @@ class CommunityCommittee(mesa.Agent):
         super().__init__(model)
         self.community = community
 
-    def recruit(self) -> None:
-        """Register new volunteers among adults who are not volunteers yet."""
-        m, p, pop = self.model, self.model.params, self.model.pop
+    def recruit(self, share: float | None = None, active_share: float = 0.6) -> None:
+        """Register new volunteers among adults who are not volunteers yet.
+
+        Args:
+            share: chance each such adult registers; ``recruitment_month`` if None.
+            active_share: chance a new recruit starts active.
+        """
+        m, pop = self.model, self.model.pop
+        share = m.params.recruitment_month if share is None else share
         rng = m.streams["recruit"]
         lo, hi = m.community_rows[self.community]  # residents are stored by community
         free = (pop.age[lo:hi] >= 18) & (m.provider_of_resident[lo:hi] < 0)
         pool = lo + np.flatnonzero(free)
-        k = rng.binomial(len(pool), p.recruitment_month) if len(pool) else 0
+        k = rng.binomial(len(pool), share) if len(pool) else 0
         if k == 0:
             return
-        weight = np.where(pop.elder[pool], 2.0, 1.0)
+        weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (DESIGN §1)
         who = rng.choice(pool, size=k, replace=False, p=weight / weight.sum())
-        m.add_volunteers(np.sort(who), active=rng.random(k) < 0.6)
+        m.add_volunteers(np.sort(who), active=rng.random(k) < active_share)
 
 
 class Resident:

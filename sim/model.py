@@ -9,7 +9,7 @@ live in columnar arrays (:mod:`sim.population`); providers in a table
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mesa
@@ -20,6 +20,7 @@ from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .needs import NeedBook, NeedType, need_rates
 from .network import build_network, clustering_sample, weekly_ties
 from .params import Params
+from .policies import Policy
 from .population import build_population
 from .providers import ProviderTable, initial_volunteers
 from .rng import Streams
@@ -53,7 +54,16 @@ def _monthly_actors(model: GovModel) -> None:
         col[:] = 0
 
 
+def _apply_policies(model: GovModel) -> None:
+    for policy in model.policies:
+        if policy.start_day == model.day:
+            policy.start(model)
+        if policy.end_day == model.day:
+            policy.end(model)
+
+
 PHASES: tuple[Phase, ...] = (
+    Phase("policies", _apply_policies),
     Phase("arise_needs", loop.arise_needs),
     Phase("informal_help", loop.informal_help),
     Phase("residents_order", loop.residents_order),
@@ -72,12 +82,24 @@ class GovModel(mesa.Model):
     Args:
         params: model parameters; defaults to :class:`~sim.params.Params()`.
         seed: the run seed; every random stream is derived from it.
+        policies: interventions with start and end days (:mod:`sim.policies`).
         collect: collect the daily series with Mesa's ``DataCollector``.
     """
 
-    def __init__(self, params: Params | None = None, seed: int = 0, *, collect: bool = True) -> None:
+    def __init__(
+        self,
+        params: Params | None = None,
+        seed: int = 0,
+        *,
+        policies: Sequence[Policy] = (),
+        collect: bool = True,
+    ) -> None:
         super().__init__(rng=seed)
-        self.params = params or Params()
+        self.params = self.base_params = params or Params()
+        self.policies = tuple(policies)
+        self.policy_memory: dict[int, object] = {}  # what a running policy must undo later
+        for policy in self.policies:
+            policy.validate(self.params)
         self.streams = Streams(seed)
         self.seed = seed
         self.pop = build_population(self.params, self.streams["population"])
@@ -112,9 +134,7 @@ class GovModel(mesa.Model):
         rng = self.streams["population"]
         who, active = initial_volunteers(self.pop, p, rng)
         self.add_volunteers(who, active=active)
-        comm = np.repeat(np.arange(p.communities, dtype=np.int32), p.partner_units)
-        for pid in pr.add_units(comm, self.pop, p, self.streams["units"], day=0):
-            PartnerUnit(self, provider_id=int(pid))
+        self.add_units(np.repeat(np.arange(p.communities, dtype=np.int32), p.partner_units))
         self.committees = [CommunityCommittee(self, community=c) for c in range(p.communities)]
         self.month_draws = np.zeros((pr.n, 4))
 
@@ -126,6 +146,25 @@ class GovModel(mesa.Model):
         self.provider_of_resident[who] = ids
         for pid in ids.tolist():
             Volunteer(self, provider_id=pid)
+
+    def add_units(self, communities: np.ndarray) -> np.ndarray:
+        """Bring one partner unit into each entry of ``communities``; returns provider ids."""
+        ids = self.providers.add_units(communities, self.pop, self.params, self.streams["units"], self.day)
+        for pid in ids.tolist():
+            PartnerUnit(self, provider_id=pid)
+        return ids
+
+    def retire_units(self, provider_ids: np.ndarray) -> None:
+        """The given partner units leave (a structural policy ends)."""
+        leaving = set(np.asarray(provider_ids).tolist())
+        for agent in list(self.agents_by_type.get(PartnerUnit, [])):
+            if agent.provider_id in leaving:
+                agent.leave(burnout=False)
+
+    def set_params(self, params: Params) -> None:
+        """Swap parameters mid-run (a policy) and recompute what derives from them."""
+        self.params = params
+        self._derive()
 
     def refresh_tie_counts(self) -> None:
         """Per-resident tie counts used by daily decisions (refreshed when ties change)."""

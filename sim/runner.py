@@ -6,7 +6,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from . import metrics
 from .errors import InputError
 from .model import GovModel
 from .params import Params
+from .policies import Policy
 
 
 @dataclass
@@ -44,6 +45,7 @@ def run(
     seed: int = 0,
     days: int = 365,
     progress: Callable[[int], None] | None = None,
+    policies: Sequence[Policy] = (),
 ) -> RunResult:
     """Build a model, run it for ``days`` and collect its outcomes.
 
@@ -52,13 +54,14 @@ def run(
         seed: run seed; the same seed gives the same result in any process.
         days: number of days, at least 1.
         progress: called with the day number after each day.
+        policies: interventions applied during the run.
     """
     if not isinstance(days, int) or days < 1:
         raise InputError(f"days = {days!r}: expected an integer >= 1")
     if not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected an integer >= 0")
     params = params or Params()
-    model = GovModel(params, seed)
+    model = GovModel(params, seed, policies=policies)
     model.run(days, progress)
     return RunResult(
         daily=tidy(model),

@@ -1,0 +1,167 @@
+"""Policies: small serialisable interventions with one lifecycle (start day, end day).
+
+A policy is data — a kind, its arguments, and when it applies. The model calls
+``start(model)`` at the beginning of ``start_day`` and ``end(model)`` at the
+beginning of ``end_day`` (if any). Structural policies (more partner units in
+given communities) change the model's actors; parameter policies swap the
+model's parameters for a period. :func:`policy_from_dict` builds one from a
+scenario file's table and rejects unknown keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from .errors import InputError
+from .params import Params
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Base class. ``end_day`` None means the policy lasts to the end of the run."""
+
+    kind: ClassVar[str] = "policy"
+    start_day: int = 0
+    end_day: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start_day, int) or self.start_day < 0:
+            raise InputError(
+                f"policy '{self.kind}': start_day = {self.start_day!r}: expected an integer >= 0"
+            )
+        if self.end_day is not None and (not isinstance(self.end_day, int) or self.end_day <= self.start_day):
+            raise InputError(
+                f"policy '{self.kind}': end_day = {self.end_day!r}: expected an integer > start_day"
+            )
+
+    def validate(self, params: Params) -> None:
+        """Check the policy against the model it will run in (communities exist)."""
+
+    def start(self, model: GovModel) -> None:
+        raise NotImplementedError
+
+    def end(self, model: GovModel) -> None:
+        """Undo the policy, where that has a meaning; default: nothing."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **dataclasses.asdict(self)}
+
+
+def _check_communities(kind: str, communities: tuple[int, ...] | None, params: Params) -> None:
+    if communities is None:
+        return
+    for c in communities:
+        if not isinstance(c, int) or not 0 <= c < params.communities:
+            raise InputError(
+                f"policy '{kind}': community {c!r} does not exist; "
+                f"allowed 0..{params.communities - 1} ({params.communities} communities)"
+            )
+
+
+@dataclass(frozen=True)
+class ParamChange(Policy):
+    """Set parameters from ``start_day`` and restore them at ``end_day``.
+
+    Args:
+        changes: parameter name -> value, validated like ``--set``.
+    """
+
+    kind: ClassVar[str] = "param_change"
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self, params: Params) -> None:
+        params.replace(**self.changes)
+
+    def start(self, model: GovModel) -> None:
+        model.set_params(model.params.replace(**self.changes))
+
+    def end(self, model: GovModel) -> None:
+        restore = {k: getattr(model.base_params, k) for k in self.changes}
+        model.set_params(model.params.replace(**restore))
+
+
+@dataclass(frozen=True)
+class AddPartnerUnits(Policy):
+    """Bring ``count`` more member units into each listed community's 大党委.
+
+    Args:
+        count: units added per community (1-200).
+        communities: community indices; None means every community.
+    """
+
+    kind: ClassVar[str] = "add_partner_units"
+    count: int = 10
+    communities: tuple[int, ...] | None = None
+
+    def validate(self, params: Params) -> None:
+        if not isinstance(self.count, int) or not 1 <= self.count <= 200:
+            raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 200]")
+        _check_communities(self.kind, self.communities, params)
+
+    def start(self, model: GovModel) -> None:
+        comms = self.communities if self.communities is not None else range(model.params.communities)
+        added = model.add_units(np.repeat(np.asarray(comms, dtype=np.int32), self.count))
+        model.policy_memory[id(self)] = added
+
+    def end(self, model: GovModel) -> None:
+        model.retire_units(model.policy_memory.pop(id(self)))
+
+
+@dataclass(frozen=True)
+class VolunteerDrive(Policy):
+    """A recruitment drive: ``recruits`` share of non-volunteer adults register at once.
+
+    Args:
+        recruits: share of adults not yet volunteering who register (0-0.5).
+        active_share: share of the new recruits who start active (0-1).
+        communities: community indices; None means every community.
+    """
+
+    kind: ClassVar[str] = "volunteer_drive"
+    recruits: float = 0.03
+    active_share: float = 0.6
+    communities: tuple[int, ...] | None = None
+
+    def validate(self, params: Params) -> None:
+        for name, hi in (("recruits", 0.5), ("active_share", 1.0)):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not 0 <= v <= hi:
+                raise InputError(f"policy '{self.kind}': {name} = {v!r}: expected a number in [0, {hi}]")
+        _check_communities(self.kind, self.communities, params)
+
+    def start(self, model: GovModel) -> None:
+        comms = self.communities if self.communities is not None else range(model.params.communities)
+        for c in comms:
+            model.committees[c].recruit(share=self.recruits, active_share=self.active_share)
+
+
+POLICY_TYPES: dict[str, type[Policy]] = {
+    cls.kind: cls for cls in (ParamChange, AddPartnerUnits, VolunteerDrive)
+}
+
+
+def policy_from_dict(table: dict[str, Any], where: str = "policy") -> Policy:
+    """Build a policy from ``{"kind": ..., **arguments}``; unknown kinds and keys are errors."""
+    kind = table.get("kind")
+    if kind not in POLICY_TYPES:
+        raise InputError(f"{where}: kind = {kind!r}: expected one of {', '.join(POLICY_TYPES)}")
+    cls = POLICY_TYPES[kind]
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    args = {k: v for k, v in table.items() if k != "kind"}
+    for key in args:
+        if key not in allowed:
+            raise InputError(
+                f"{where}: unknown key '{key}' for kind '{kind}'; allowed: {', '.join(sorted(allowed))}"
+            )
+    if "communities" in args and args["communities"] is not None:
+        args["communities"] = tuple(args["communities"])
+    if kind == "param_change":
+        args["changes"] = dict(args.get("changes", {}))
+    return cls(**args)
