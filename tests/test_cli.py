@@ -1,0 +1,72 @@
+"""The command line: outputs, listings and one-line errors with status 2."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim import metrics
+from sim.cli import main
+from sim.params import describe
+
+
+def _govsim(*args):
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True)
+
+
+def test_run_writes_tidy_series_and_flat_summary(tmp_path, capsys):
+    assert (
+        main(["run", "--days", "20", "--seed", "3", "--set", "recognition=0.7", "--out", str(tmp_path)]) == 0
+    )
+    shown = capsys.readouterr().out
+    assert "unmet need" in shown and "elderly_alone" in shown
+    daily = pd.read_csv(tmp_path / "daily.csv")
+    assert list(daily.columns) == ["day", "metric", "group", "value"]
+    assert daily["day"].min() == 0 and daily["day"].max() == 19
+    assert set(daily["group"]) == set(metrics.GROUPS)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) == set(metrics.metric_names())
+    assert all(v is None or isinstance(v, int | float) for v in summary.values())
+    run_info = json.loads((tmp_path / "run.json").read_text())
+    assert run_info["params"]["recognition"] == 0.7 and run_info["days"] == 20
+
+
+def test_parquet_output(tmp_path):
+    assert main(["run", "--days", "5", "--format", "parquet", "--quiet", "--out", str(tmp_path)]) == 0
+    assert len(pd.read_parquet(tmp_path / "daily.parquet")) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--days", "-3"], "--days"),
+        (["--days", "ten"], "--days"),
+        (["--communities", "0"], "--communities"),
+        (["--communities", "194"], "communities"),
+        (["--seed", "-1"], "--seed"),
+        (["--set", "no_such_key=1"], "no_such_key"),
+        (["--set", "trust_gain=9"], "trust_gain"),
+        (["--set", "partner_units=many"], "partner_units"),
+        (["--set", "recognition"], "KEY=VALUE"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, needle):
+    out = tmp_path / "out"
+    r = _govsim("run", *args, "--out", str(out))
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists(), "bad input writes nothing"
+
+
+def test_params_and_metrics_listings():
+    r = _govsim("params", "--json")
+    rows = json.loads(r.stdout)
+    assert [row["name"] for row in rows] == [row["name"] for row in describe()]
+    assert all(row["unit"] and row["range"] and row["tag"] in "ASE" for row in rows)
+    m = json.loads(_govsim("metrics", "--json").stdout)
+    assert {x["name"] for x in m["metrics"]} == {x.name for x in metrics.METRICS}
+    assert set(m["groups"]) == set(metrics.GROUPS)

@@ -1,0 +1,59 @@
+"""Invariants of the loop, checked every day of a run under each dispatch rule."""
+
+import numpy as np
+import pytest
+
+from sim import GovModel, Params
+from sim.needs import INFORMAL, NeedState
+from sim.providers import ProviderState
+
+
+def _check_day(m: GovModel) -> None:
+    b, pr = m.needs, m.providers
+    state = b.state
+    assert np.all((state >= 0) & (state <= NeedState.LAPSED)), "every need is in exactly one state"
+    served = (state == NeedState.DONE) & (b.provider >= 0)
+    assert np.all(b.day_ordered[served] >= 0), "no service without an order or a found need"
+    assert np.all(b.day_accepted[served] >= b.day_ordered[served])
+    assert np.all(b.day_closed[served] >= b.day_accepted[served])
+    informal = (state == NeedState.DONE) & (b.provider == INFORMAL)
+    assert np.all((b.provider[state == NeedState.DONE] >= 0) | informal[state == NeedState.DONE])
+    assert np.all(pr.hours_used <= pr.hours_month + 1e-4), "hours never exceed availability"
+    dropped = pr.state == ProviderState.DROPPED
+    assert np.all(pr.left_day[dropped] >= 0)
+    final = np.isin(state, [NeedState.DONE, NeedState.EXPIRED, NeedState.LAPSED])
+    assert np.array_equal(np.sort(b.active), np.flatnonzero(~final)), "active = not final"
+    assert np.all(b.day_closed[final] >= b.day_arisen[final])
+    assert np.all(b.found[b.found] & (b.day_ordered[b.found] >= 0))
+
+
+@pytest.mark.parametrize("rule", ["closed_loop", "ad_hoc", "none"])
+def test_invariants_hold_every_day(rule):
+    m = GovModel(Params().replace(dispatch_rule=rule), seed=3)
+    for _ in range(75):
+        m.step()
+        _check_day(m)
+    rated = m.needs.rating > 0
+    if rule == "closed_loop":
+        assert rated.any()
+        assert np.all(m.needs.state[rated] == NeedState.DONE) and np.all(m.needs.provider[rated] >= 0)
+    else:
+        assert not rated.any(), "only the closed loop collects evaluations"
+
+
+def test_counts_add_up(year_model):
+    from sim import metrics
+
+    s = metrics.report(year_model, 0, year_model.day)
+    b = year_model.needs
+    open_now = np.isin(b.state, [NeedState.HIDDEN, NeedState.OPEN, NeedState.ACCEPTED]).sum()
+    closed = s["served"] + s["served_informally"] + s["expired"] + s["lapsed"]
+    assert s["needs_arisen"] == b.size == closed + open_now
+    assert s["served"] <= s["accepted"] <= s["dispatched"] <= s["orders"] + s["found_by_grid"]
+    assert s["rated"] == s["served"]  # closed loop: every service is rated
+    for g in ("elderly_alone", "migrant_children", "job_seekers"):
+        assert s[f"needs_arisen.{g}"] <= s["needs_arisen"]
+    daily = year_model.datacollector.get_model_vars_dataframe()
+    assert daily["needs_arisen"].sum() == s["needs_arisen"]
+    assert daily["served"].sum() == s["served"]
+    assert daily["expired"].sum() == s["expired"]
