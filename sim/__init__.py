@@ -6,9 +6,10 @@ their own modules and import the model, never the other way round.
 """
 
 from .errors import InputError
-from .model import PHASES, GovModel
+from .model import GovModel
 from .params import Params
 from .runner import RunResult, run
+from .schedule import PHASES
 
 __all__ = ["PHASES", "GovModel", "InputError", "Params", "RunResult", "run"]
 __version__ = "0.1.0"

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .needs import INFORMAL, NeedState, NeedType, draw_arrivals
+from . import care
+from .canteen import Meal
+from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType, draw_arrivals
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
 
@@ -29,9 +31,23 @@ def _in_state(model: GovModel, state: NeedState) -> np.ndarray:
 
 
 def arise_needs(model: GovModel) -> None:
-    """Needs arise per resident at rates set by who they are (stream ``needs``)."""
+    """Needs arise per resident at rates set by who they are (stream ``needs``),
+    plus the extra needs of residents whose care level has risen (stream ``care``)."""
     who, kind = draw_arrivals(model.cum_rates, model.streams["needs"])
-    model.needs.append(who, kind, model.day)
+    more, more_kind = care.excess_arrivals(model)
+    extra = np.repeat([False, True], [len(who), len(more)])
+    model.needs.append(np.concatenate([who, more]), np.concatenate([kind, more_kind]), model.day, extra)
+
+
+def meals_by_own_means(model: GovModel) -> None:
+    """Meal needs of residents who ate at the canteen or had takeaway today are met."""
+    b = model.needs
+    act = b.active
+    meal = act[(b.type[act] == NeedType.MEAL) & (b.state[act] <= NeedState.OPEN)]
+    ate = np.isin(model.meal_choice[b.resident[meal]], (Meal.CANTEEN, Meal.TAKEAWAY))
+    done = meal[ate]
+    b.provider[done] = OWN_MEANS
+    b.close(done, NeedState.DONE, model.day)
 
 
 def informal_help(model: GovModel) -> None:
@@ -119,14 +135,32 @@ def dispatch(model: GovModel) -> None:
 def _available(model: GovModel) -> np.ndarray:
     pr = model.providers
     spare = pr.hours_month - pr.hours_used
-    return (pr.state == ProviderState.ACTIVE) & (spare >= model.min_hours)
+    ok = (pr.state == ProviderState.ACTIVE) & (spare >= model.min_hours)
+    if not model.params.five_society_linkage:
+        ok &= pr.kind != ProviderKind.SOCIAL_WORKER
+    return ok
+
+
+def effective_skills(model: GovModel) -> np.ndarray:
+    """Skills as the programmes allow: no tutors without the tutoring programme,
+    no volunteer mediators without the mediation team."""
+    p, pr = model.params, model.providers
+    skill = pr.skill
+    if p.tutoring_programme and p.mediation_team:
+        return skill
+    skill = skill.copy()
+    if not p.tutoring_programme:
+        skill[:, NeedType.TUTORING] = 0
+    if not p.mediation_team:
+        skill[pr.kind == ProviderKind.VOLUNTEER, NeedType.DISPUTE] = 0
+    return skill
 
 
 def _pool_candidates(model: GovModel, res, kind, rng):
     """Up to ``dispatch_candidates`` random skilled providers of the order's community."""
     pr = model.providers
     n_types = len(NeedType)
-    prov, ptype = np.nonzero((pr.skill > 0) & _available(model)[:, None])
+    prov, ptype = np.nonzero((effective_skills(model) > 0) & _available(model)[:, None])
     pool_key = pr.community[prov].astype(np.int64) * n_types + ptype
     order = np.argsort(pool_key, kind="stable")
     prov, pool_key = prov[order], pool_key[order]
@@ -143,12 +177,11 @@ def _pool_candidates(model: GovModel, res, kind, rng):
 
 def _tie_candidates(model: GovModel, res, kind, rng):
     """Volunteers among the resident's ties who have the skill and the time."""
-    pr = model.providers
     src, nb = model.net.neighbours(res)
     prov = model.provider_of_resident[nb]
     ok = prov >= 0
     src, prov = src[ok], prov[ok]
-    ok = _available(model)[prov] & (pr.skill[prov, kind[src]] > 0)
+    ok = _available(model)[prov] & (effective_skills(model)[prov, kind[src]] > 0)
     src, prov = src[ok], prov[ok]
     return src, prov, rng.random(len(src))
 
@@ -167,7 +200,10 @@ def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):
     quality = pr.quality_estimate()[pair_p]
     dist = _distance_km(model, pair_p, res[pair_o])
     noise = rng.gumbel(0.0, 0.3, len(pair_o))
-    return 1.0 * skill + 0.8 * (quality - 4.0) - 1.0 * dist - 1.0 * load + noise
+    # Complex cases (disputes, disabled residents) go to the most skilled: social workers.
+    r = res[pair_o]
+    complex_case = (kind[pair_o] == NeedType.DISPUTE) | (model.pop.care_level[r] >= 3)
+    return 1.0 * skill + 1.0 * complex_case * (skill >= 2) + 0.8 * (quality - 4.0) - dist - load + noise
 
 
 def _accept_prob(model: GovModel, prov, dist_km):
@@ -178,8 +214,10 @@ def _accept_prob(model: GovModel, prov, dist_km):
         - p.accept_notification_weight * pr.notified_month[prov]
         - p.accept_distance_weight * dist_km
     )
-    vol = _sigmoid(logit)
-    return np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob, vol)
+    prob = _sigmoid(logit)
+    prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob, prob)
+    staff = np.isin(pr.kind[prov], (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF))
+    return np.where(staff, p.staff_accept_prob, prob)
 
 
 def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
@@ -193,7 +231,8 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
     hours = model.hours_by_type[b.type[open_ids]]
     alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
-    b.day_dispatched[open_ids[(b.day_dispatched[open_ids] < 0)]] = day
+    sent = open_ids[np.unique(pair_o)]  # needs with at least one candidate are dispatched
+    b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
     while True:
         idx = np.flatnonzero(alive & ~assigned[pair_o])
         if len(idx) == 0:
@@ -230,6 +269,7 @@ def serve(model: GovModel) -> None:
     rng = model.streams["service"]
     acc = _in_state(model, NeedState.ACCEPTED)
     due = acc[b.day_due[acc] <= model.day]
+    model.served_today = due
     if len(due) == 0:
         return
     prov = b.provider[due]

@@ -9,115 +9,31 @@ series uses one-day windows; ``summary.json`` uses the whole run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from .needs import INFORMAL, NeedState
+from .needs import INFORMAL, OWN_MEANS, NeedState
 from .network import TieKind
-from .population import Employment
 from .providers import ProviderKind, ProviderState
+from .service_metrics import SERVICE_METRICS
+from .window import GROUP_DOCS, GROUPS, Metric, Window, count, gini, pop_mean, quantile, share
+
+__all__ = ["GROUPS", "GROUP_DOCS", "METRICS", "Metric", "make_collector", "metric_names", "report"]
 
 if TYPE_CHECKING:
     from .model import GovModel
 
-GROUPS = ("all", "elderly_alone", "migrant_children", "job_seekers")
-GROUP_DOCS = {
-    "all": "every resident",
-    "elderly_alone": "aged 60+ and living alone",
-    "migrant_children": "school-age (6-15) children of migrant households",
-    "job_seekers": "unemployed adults looking for work",
-}
-
-
-def group_masks(model: GovModel) -> dict[str, np.ndarray]:
-    pop = model.pop
-    return {
-        "all": np.ones(pop.n, bool),
-        "elderly_alone": pop.lives_alone & pop.elder,
-        "migrant_children": pop.school_age & pop.migrant,
-        "job_seekers": pop.employment == Employment.UNEMPLOYED,
-    }
-
-
-class Window:
-    """Needs and state seen over days ``[d0, d1]``, shared by all metrics of one report."""
-
-    def __init__(self, model: GovModel, d0: int, d1: int) -> None:
-        self.model, self.d0, self.d1 = model, d0, d1
-        p = model.params
-        longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
-        self.ids = model.needs.recent(d0 - longest)
-        self.masks = model.group_masks
-
-    def col(self, name: str) -> np.ndarray:
-        return getattr(self.model.needs, name)[self.ids]
-
-    def during(self, name: str) -> np.ndarray:
-        day = self.col(name)
-        return (day >= self.d0) & (day <= self.d1)
-
-    @cached_property
-    def closed(self) -> np.ndarray:
-        return self.during("day_closed")
-
-    @cached_property
-    def state(self) -> np.ndarray:
-        return self.col("state")
-
-    @cached_property
-    def by_provider(self) -> np.ndarray:
-        return self.closed & (self.state == NeedState.DONE) & (self.col("provider") >= 0)
-
-    def in_group(self, group: str) -> np.ndarray:
-        return self.masks[group][self.col("resident")]
-
-    @property
-    def days(self) -> int:
-        return self.d1 - self.d0 + 1
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One outcome: ``fn(window, group) -> float``."""
-
-    name: str
-    unit: str
-    definition: str
-    fn: Callable[[Window, str], float]
-    by_group: bool = False
-
-
-def _count(mask) -> float:
-    return float(np.count_nonzero(mask))
-
-
-def _share(num, den) -> float:
-    den = np.count_nonzero(den)
-    return float(np.count_nonzero(num) / den) if den else float("nan")
-
-
-def _quantile(values, q) -> float:
-    return float(np.quantile(values, q)) if len(values) else float("nan")
-
 
 def _unmet(w: Window, g: str) -> float:
     sel = w.closed & w.in_group(g)
-    return _share(sel & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED)), sel)
+    return share(sel & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED)), sel)
 
 
 def _response(w: Window, g: str, q: float) -> float:
     sel = w.by_provider & w.in_group(g)
-    return _quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
-
-
-def _pop_mean(w: Window, g: str, col: str) -> float:
-    m = w.masks[g]
-    return float(getattr(w.model.pop, col)[m].mean()) if m.any() else float("nan")
+    return quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
 
 
 def _neighbour_degree(w: Window) -> np.ndarray:
@@ -148,7 +64,7 @@ def _retention(w: Window) -> float:
     pr = w.model.providers
     cohort = _volunteers(w) & (pr.joined_day <= max(0, w.d1 - 365))
     stayed = cohort & ((pr.left_day < 0) | (pr.left_day > w.d1))
-    return _share(stayed, cohort)
+    return share(stayed, cohort)
 
 
 def _left(w: Window, burnout: bool | None) -> float:
@@ -156,27 +72,29 @@ def _left(w: Window, burnout: bool | None) -> float:
     sel = _volunteers(w) & (pr.left_day >= w.d0) & (pr.left_day <= w.d1)
     if burnout is not None:
         sel &= pr.burnout == burnout
-    return _count(sel)
+    return count(sel)
 
 
 def _cost(w: Window) -> float:
-    """Grid-worker wages, dispatch staff time and donated unit labour, in yuan."""
+    """Grid workers' and paid staff's wages, dispatch staff time, donated unit labour
+    and canteen subsidy, in yuan."""
     m, p = w.model, w.model.params
     grids = len(m.pop.grid_community)
     staff = grids * p.grid_workers_per_grid * p.grid_worker_cost_day * w.days
-    dispatched = _count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
+    pr = m.providers
+    paid = np.isin(pr.kind, (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF)) & (
+        pr.state != ProviderState.DROPPED
+    )
+    staff += count(paid) * p.staff_cost_day * w.days
+    dispatched = count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
     sel = w.by_provider
-    unit = m.providers.kind[w.col("provider")[sel]] == ProviderKind.UNIT
+    unit = pr.kind[w.col("provider")[sel]] == ProviderKind.UNIT
     unit_hours = m.hours_by_type[w.col("type")[sel]][unit].sum()
-    return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value)
-
-
-def _gini(x: np.ndarray) -> float:
-    x = np.sort(np.asarray(x, float))
-    if len(x) == 0 or x.sum() == 0:
-        return 0.0
-    cum = np.cumsum(x)
-    return float((len(x) + 1 - 2 * (cum / cum[-1]).sum()) / len(x))
+    c = m.canteens
+    days = np.asarray(c.book_days)
+    in_window = (days >= w.d0) & (days <= w.d1) if len(days) else np.zeros(0, bool)
+    subsidy = c.table("subsidy")[in_window].sum() if len(days) else 0.0
+    return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value + subsidy)
 
 
 def _unmet_gini_grid(w: Window) -> float:
@@ -184,23 +102,25 @@ def _unmet_gini_grid(w: Window) -> float:
     sel = w.closed & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED))
     per_grid = np.bincount(pop.grid[w.col("resident")[sel]], minlength=len(pop.grid_community))
     residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
-    return _gini(per_grid / np.maximum(residents, 1))
+    return gini(per_grid / np.maximum(residents, 1))
 
 
 def _event(name: str, extra=None):
     def fn(w: Window, g: str) -> float:
         sel = w.during(name) & w.in_group(g)
-        return _count(sel if extra is None else sel & extra(w))
+        return count(sel if extra is None else sel & extra(w))
 
     return fn
 
 
-def _closed_as(state: NeedState, informal: bool | None = None):
+def _closed_as(state: NeedState, provider=None):
+    """Needs closed in ``state``; ``provider`` is a predicate on the provider column."""
+
     def fn(w: Window, g: str) -> float:
         sel = w.closed & w.in_group(g) & (w.state == state)
-        if informal is not None:
-            sel &= (w.col("provider") == INFORMAL) == informal
-        return _count(sel)
+        if provider is not None:
+            sel &= provider(w.col("provider"))
+        return count(sel)
 
     return fn
 
@@ -233,22 +153,29 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "served",
         "needs",
-        "needs served by a volunteer or unit",
-        _closed_as(NeedState.DONE, informal=False),
+        "needs served by a volunteer, unit or paid staff",
+        _closed_as(NeedState.DONE, lambda p: p >= 0),
         True,
     ),
     Metric(
         "served_informally",
         "needs",
         "hidden needs met by kin or neighbours",
-        _closed_as(NeedState.DONE, informal=True),
+        _closed_as(NeedState.DONE, lambda p: p == INFORMAL),
+        True,
+    ),
+    Metric(
+        "met_by_own_means",
+        "needs",
+        "meal needs met at the canteen or by takeaway",
+        _closed_as(NeedState.DONE, lambda p: p == OWN_MEANS),
         True,
     ),
     Metric(
         "rated",
         "needs",
         "services the resident rated (评单)",
-        lambda w, g: _count(w.closed & w.in_group(g) & (w.col("rating") > 0)),
+        lambda w, g: count(w.closed & w.in_group(g) & (w.col("rating") > 0)),
         True,
     ),
     Metric("expired", "needs", "orders that expired unserved", _closed_as(NeedState.EXPIRED), True),
@@ -259,7 +186,7 @@ METRICS: tuple[Metric, ...] = (
         "hidden_need_rate",
         "share",
         "lapsed / needs closed in the window",
-        lambda w, g: _share(
+        lambda w, g: share(
             w.closed & w.in_group(g) & (w.state == NeedState.LAPSED), w.closed & w.in_group(g)
         ),
         True,
@@ -295,7 +222,7 @@ METRICS: tuple[Metric, ...] = (
         "accept_days_median",
         "days",
         "median order→accept time",
-        lambda w, g: _quantile(
+        lambda w, g: quantile(
             (w.col("day_accepted") - w.col("day_ordered"))[w.during("day_accepted") & w.in_group(g)], 0.5
         ),
     ),
@@ -303,7 +230,7 @@ METRICS: tuple[Metric, ...] = (
         "satisfaction_reported",
         "share",
         "ratings of 4-5 stars / ratings (closed loop only)",
-        lambda w, g: _share(
+        lambda w, g: share(
             w.closed & w.in_group(g) & (w.col("rating") >= 4),
             w.closed & w.in_group(g) & (w.col("rating") > 0),
         ),
@@ -324,11 +251,11 @@ METRICS: tuple[Metric, ...] = (
         "satisfaction_true",
         "0-1",
         "mean true satisfaction of residents",
-        lambda w, g: _pop_mean(w, g, "satisfaction"),
+        lambda w, g: pop_mean(w, g, "satisfaction"),
         True,
     ),
-    Metric("trust", "0-1", "mean trust in the committee", lambda w, g: _pop_mean(w, g, "trust"), True),
-    Metric("awareness", "0-1", "mean awareness of services", lambda w, g: _pop_mean(w, g, "awareness"), True),
+    Metric("trust", "0-1", "mean trust in the committee", lambda w, g: pop_mean(w, g, "trust"), True),
+    Metric("awareness", "0-1", "mean awareness of services", lambda w, g: pop_mean(w, g, "awareness"), True),
     # --- social capital ---
     Metric(
         "ties_per_person",
@@ -341,7 +268,7 @@ METRICS: tuple[Metric, ...] = (
         "isolated_share",
         "share",
         "residents with no tie outside their household",
-        lambda w, g: _share(w.masks[g] & (_neighbour_degree(w) == 0), w.masks[g]),
+        lambda w, g: share(w.masks[g] & (_neighbour_degree(w) == 0), w.masks[g]),
         True,
     ),
     Metric(
@@ -361,13 +288,13 @@ METRICS: tuple[Metric, ...] = (
         "volunteers_registered",
         "people",
         "volunteers registered and not dropped out",
-        lambda w, g: _count(_volunteers(w) & (w.model.providers.state != ProviderState.DROPPED)),
+        lambda w, g: count(_volunteers(w) & (w.model.providers.state != ProviderState.DROPPED)),
     ),
     Metric(
         "volunteers_active",
         "people",
         "volunteers taking dispatches",
-        lambda w, g: _count(_volunteers(w) & (w.model.providers.state == ProviderState.ACTIVE)),
+        lambda w, g: count(_volunteers(w) & (w.model.providers.state == ProviderState.ACTIVE)),
     ),
     Metric(
         "volunteer_hours",
@@ -399,14 +326,14 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "cost_yuan",
         "yuan",
-        "grid-worker wages + dispatch staff time + donated unit labour",
+        "wages of grid workers and staff + dispatch time + unit labour + canteen subsidy",
         lambda w, g: _cost(w),
     ),
     Metric(
         "cost_per_service",
         "yuan/service",
         "cost / needs served by a provider",
-        lambda w, g: _cost(w) / max(_count(w.by_provider), 1.0),
+        lambda w, g: _cost(w) / max(count(w.by_provider), 1.0),
     ),
     Metric(
         "cost_per_resident_year",
@@ -420,7 +347,10 @@ METRICS: tuple[Metric, ...] = (
 def _cross_building(w: Window) -> float:
     net, pop = w.model.net, w.model.pop
     nb = net.kind != TieKind.HOUSEHOLD
-    return _share(nb & (pop.building[net.u] != pop.building[net.v]), nb)
+    return share(nb & (pop.building[net.u] != pop.building[net.v]), nb)
+
+
+METRICS = METRICS + SERVICE_METRICS
 
 
 def metric_names() -> list[str]:

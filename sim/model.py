@@ -1,6 +1,6 @@
 """GovModel: one or more Tiexi-like communities, stepped one day at a time.
 
-The daily step runs the named phases of :data:`PHASES` in order. Residents
+The daily step runs the named phases of :data:`~sim.schedule.PHASES` in order. Residents
 live in columnar arrays (:mod:`sim.population`); providers in a table
 (:mod:`sim.providers`) with Mesa agents for their monthly decisions
 (:mod:`sim.agents`); outcomes are pure functions of state declared in
@@ -10,70 +10,22 @@ live in columnar arrays (:mod:`sim.population`); providers in a table
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from . import loop, metrics
+from . import activities, canteen, care, loop, metrics, projects
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
+from .canteen import Canteens, Meal
 from .needs import NeedBook, NeedType, need_rates
-from .network import build_network, clustering_sample, weekly_ties
+from .network import build_network, clustering_sample
 from .params import Params
 from .policies import Policy
 from .population import build_population
-from .providers import ProviderTable, initial_volunteers
+from .providers import ProviderKind, ProviderTable, initial_volunteers
 from .rng import Streams
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One named step of the day: ``fn(model)`` runs on days where (day + 1) % every == 0."""
-
-    name: str
-    fn: Callable[[GovModel], None]
-    every: int = 1
-
-
-def _weekly_network(model: GovModel) -> None:
-    weekly_ties(model.net, model.pop, model.params, model.streams["ties"], model.day)
-    loop.weekly_awareness(model)
-    model.refresh_tie_counts()
-
-
-def _monthly_actors(model: GovModel) -> None:
-    model.month_draws = model.streams["volunteers"].random((model.providers.n, 4))
-    for kind in (Volunteer, PartnerUnit):
-        if kind in model.agents_by_type:
-            model.agents_by_type[kind].shuffle_do("monthly_review")
-    for committee in model.committees:  # fixed order: they share the recruit stream
-        committee.recruit()
-    loop.monthly_drift(model)
-    pr = model.providers
-    for col in (pr.hours_used, pr.services_month, pr.declines_month, pr.notified_month):
-        col[:] = 0
-
-
-def _apply_policies(model: GovModel) -> None:
-    for policy in model.policies:
-        if policy.start_day == model.day:
-            policy.start(model)
-        if policy.end_day == model.day:
-            policy.end(model)
-
-
-PHASES: tuple[Phase, ...] = (
-    Phase("policies", _apply_policies),
-    Phase("arise_needs", loop.arise_needs),
-    Phase("informal_help", loop.informal_help),
-    Phase("residents_order", loop.residents_order),
-    Phase("grid_visits", loop.grid_visits),
-    Phase("dispatch", loop.dispatch),
-    Phase("serve", loop.serve),
-    Phase("expire", loop.expire),
-    Phase("weekly_network", _weekly_network, every=7),
-    Phase("monthly_actors", _monthly_actors, every=30),
-)
+from .schedule import PHASES
+from .window import group_masks
 
 
 class GovModel(mesa.Model):
@@ -107,10 +59,11 @@ class GovModel(mesa.Model):
         self.needs = NeedBook()
         self.providers = ProviderTable()
         self.provider_of_resident = np.full(self.pop.n, -1, np.int32)
+        self._group_masks: dict[str, np.ndarray] | None = None
         self._derive()
         self._build_actors()
+        self._build_services()
         self.refresh_tie_counts()
-        self._group_masks: dict[str, np.ndarray] | None = None
         self._clustering: tuple[int, float] = (-1, float("nan"))
         self.datacollector = metrics.make_collector() if collect else None
 
@@ -118,7 +71,11 @@ class GovModel(mesa.Model):
     def _derive(self) -> None:
         """Arrays computed once from the population (rates, visit weights, row ranges)."""
         p, pop = self.params, self.pop
-        self.cum_rates = np.cumsum(need_rates(pop, p), axis=1)
+        if not hasattr(self, "care_level0"):
+            self.care_level0, self.cooks_self0 = pop.care_level.copy(), pop.cooks_self.copy()
+        # The needs stream always draws with day-0 attributes (common random numbers).
+        self.rates_day0 = need_rates(pop, p, self.care_level0, self.cooks_self0)
+        self.cum_rates = np.cumsum(self.rates_day0, axis=1)
         self.hours_by_type = np.array([getattr(p, f"hours_{t.name.lower()}") for t in NeedType])
         self.min_hours = float(self.hours_by_type.min())
         alone_hh = np.bincount(pop.household, pop.lives_alone, len(pop.hh_size)) > 0
@@ -136,7 +93,37 @@ class GovModel(mesa.Model):
         self.add_volunteers(who, active=active)
         self.add_units(np.repeat(np.arange(p.communities, dtype=np.int32), p.partner_units))
         self.committees = [CommunityCommittee(self, community=c) for c in range(p.communities)]
+        comm = np.arange(p.communities, dtype=np.int32)
+        rng = self.streams["units"]
+        if p.five_society_linkage:
+            pr.add_staff(
+                ProviderKind.SOCIAL_WORKER, np.repeat(comm, p.social_workers),
+                p.social_worker_hours_month, self.pop, rng, 0,
+            )  # fmt: skip
+        pr.add_staff(
+            ProviderKind.CARE_STAFF, np.repeat(comm, p.care_centre_staff),
+            p.care_staff_hours_month, self.pop, rng, 0,
+        )  # fmt: skip
         self.month_draws = np.zeros((pr.n, 4))
+
+    def _build_services(self) -> None:
+        """Canteens, care, jobs, projects and classes at day 0."""
+        n = self.pop.n
+        self.served_today = np.empty(0, np.int64)
+        self.meal_choice = np.full(n, Meal.NONE, np.int8)
+        self.canteen_peer_share = np.zeros(n)
+        self.canteens = Canteens()
+        self.canteen_today: dict[str, np.ndarray] = {}
+        canteen.open_default_canteens(self)
+        self.worsened = np.zeros(n, np.int16)
+        self.excess_rows = np.empty(0, np.int64)
+        self.excess_cum = np.zeros((0, len(NeedType)))
+        self.trained_until = np.full(n, -1, np.int32)
+        self.placements: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.trainings: list[tuple[np.ndarray, np.ndarray]] = []
+        self.projects = projects.ProjectBook()
+        projects.new_project_needs(self, self.params.project_needs_per_grid)
+        activities.enrol_classes(self)
 
     def add_volunteers(self, who: np.ndarray, *, active: np.ndarray) -> None:
         """Register residents ``who`` as volunteers and create their agents."""
@@ -165,11 +152,32 @@ class GovModel(mesa.Model):
         """Swap parameters mid-run (a policy) and recompute what derives from them."""
         self.params = params
         self._derive()
+        care.refresh_excess_rates(self)
+        self.refresh_diners()
+
+    def refresh_diners(self) -> None:
+        """Who takes part in the lunch choice, and their nearest canteen."""
+        self.diner_rows = canteen.diners(self)
+        self.refresh_meal_geography()
+
+    def refresh_meal_geography(self) -> None:
+        """Nearest open canteen of each diner (after a canteen opens or closes)."""
+        if not hasattr(self, "diner_rows"):
+            self.diner_rows = canteen.diners(self)
+        self.diner_canteen, self.diner_distance = canteen.nearest_canteen(self, self.diner_rows)
+
+    def group_masks_changed(self) -> None:
+        """Group membership may have changed (employment): recompute masks when next needed."""
+        self._group_masks = None
 
     def refresh_tie_counts(self) -> None:
-        """Per-resident tie counts used by daily decisions (refreshed when ties change)."""
+        """Per-resident tie counts and canteen peer shares (refreshed when ties change)."""
         self.strong_ties = self.net.degree()
         self.neighbour_ties = self.net.degree(loop.NEIGHBOUR_KINDS)
+        net = self.net
+        eats = (self.meal_choice == Meal.CANTEEN).astype(float)
+        peers = np.bincount(net.u, eats[net.v], net.n) + np.bincount(net.v, eats[net.u], net.n)
+        self.canteen_peer_share = peers / np.maximum(self.strong_ties, 1)
 
     # --- running ----------------------------------------------------------------------
     @property
@@ -179,9 +187,8 @@ class GovModel(mesa.Model):
 
     def step(self) -> None:
         """One day: every phase due today, in :data:`PHASES` order, then data collection."""
-        day = self.day
         for phase in PHASES:
-            if (day + 1) % phase.every == 0:
+            if phase.when(self):
                 phase.fn(self)
         if self.datacollector is not None:
             self.datacollector.collect(self)
@@ -195,9 +202,9 @@ class GovModel(mesa.Model):
 
     @property
     def group_masks(self) -> dict[str, np.ndarray]:
-        """Resident masks of the reporting groups (attributes are fixed during a run)."""
+        """Resident masks of the reporting groups (recomputed after employment changes)."""
         if self._group_masks is None:
-            self._group_masks = metrics.group_masks(self)
+            self._group_masks = group_masks(self)
         return self._group_masks
 
     def clustering(self) -> float:

@@ -40,6 +40,7 @@ class NeedState(enum.IntEnum):
 FINAL = (NeedState.DONE, NeedState.EXPIRED, NeedState.LAPSED)
 UNMET = (NeedState.EXPIRED, NeedState.LAPSED)
 INFORMAL = -2  # ``provider`` value of a need met by kin or neighbours
+OWN_MEANS = -3  # ``provider`` value of a meal need met at the canteen or by takeaway
 NO_PROVIDER = -1
 
 _COLUMNS = {
@@ -57,6 +58,7 @@ _COLUMNS = {
     "quality": (np.float32, np.nan),
     "rating": (np.int8, 0),
     "declines": (np.int16, 0),
+    "extra": (np.bool_, False),  # drawn from the care stream (raised rates), not the needs stream
 }
 
 
@@ -78,7 +80,9 @@ class NeedBook:
             return self.__dict__["_" + name][: self.size]
         raise AttributeError(name)
 
-    def append(self, resident: np.ndarray, kind: np.ndarray, day: int) -> np.ndarray:
+    def append(
+        self, resident: np.ndarray, kind: np.ndarray, day: int, extra: np.ndarray | None = None
+    ) -> np.ndarray:
         """Add new HIDDEN needs; returns their ids."""
         k = len(resident)
         self._grow(self.size + k)
@@ -86,6 +90,8 @@ class NeedBook:
         self._resident[ids] = resident
         self._type[ids] = kind
         self._day_arisen[ids] = day
+        if extra is not None:
+            self._extra[ids] = extra
         self.size += k
         self.active = np.concatenate([self.active, ids])
         return ids
@@ -116,8 +122,18 @@ class NeedBook:
         return np.arange(start, self.size)
 
 
-def need_rates(pop: Population, params: Params) -> np.ndarray:
-    """Daily probability of each need type per resident, shape (n, len(NeedType))."""
+def need_rates(
+    pop: Population,
+    params: Params,
+    care_level: np.ndarray | None = None,
+    cooks_self: np.ndarray | None = None,
+) -> np.ndarray:
+    """Daily probability of each need type per resident, shape (n, len(NeedType)).
+
+    ``care_level`` and ``cooks_self`` default to the population's current values.
+    """
+    care_level = pop.care_level if care_level is None else care_level
+    cooks_self = pop.cooks_self if cooks_self is None else cooks_self
     rates = np.zeros((pop.n, len(NeedType)), dtype=np.float64)
     per_person = 1.0 / np.maximum(pop.hh_size[pop.household], 1)  # household needs, shared out
     rates[:, NeedType.REPAIR] = (
@@ -126,8 +142,8 @@ def need_rates(pop: Population, params: Params) -> np.ndarray:
         * per_person
         * np.where(pop.lives_alone, params.alone_repair_multiplier, 1.0)
     )
-    rates[:, NeedType.CARE] = params.rate_care * pop.care_level
-    rates[:, NeedType.MEAL] = np.where(pop.elder & ~pop.cooks_self, params.rate_meal, 0.0)
+    rates[:, NeedType.CARE] = params.rate_care * care_level
+    rates[:, NeedType.MEAL] = np.where(pop.elder & ~cooks_self, params.rate_meal, 0.0)
     rates[:, NeedType.TUTORING] = np.where(
         pop.school_age,
         params.rate_tutoring * np.where(pop.migrant, params.migrant_tutoring_multiplier, 1.0),

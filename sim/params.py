@@ -147,8 +147,76 @@ class Params:
     unit_hours_month: float = _p(16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers")
     unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch")
 
+    staff_accept_prob: float = _p(0.95, "probability", 0, 1, "E", "paid staff accept a dispatch")
+
+    # --- five-society linkage and elderly care ----------------------------------
+    five_society_linkage: int = _p(1, "on/off", 0, 1, "A", "五社联动: social workers and social orgs")
+    social_workers: int = _p(2, "workers/community", 0, 50, "E", "social workers taking complex cases")
+    social_worker_hours_month: float = _p(80.0, "hours/month", 0, 200, "E", "case hours per social worker")
+    care_centre_staff: int = _p(2, "staff/community", 0, 50, "E", "elderly-care service centre staff")
+    care_staff_hours_month: float = _p(100.0, "hours/month", 0, 200, "E", "home-care hours per staff")
+    care_progression_year: float = _p(
+        0.04, "probability/year at 75", 0, 1, "E", "care level rises (x2 per ~9 years of age)"
+    )
+    care_unmet_multiplier: float = _p(
+        0.5, "x per unmet need", 0, 10, "E", "faster decline per unmet care/meal need last month"
+    )
+    activity_classes: int = _p(1, "on/off", 0, 1, "A", "senior-university and activity classes")
+    class_enrolment: float = _p(0.08, "share of able elderly", 0, 1, "E", "elders enrolled in classes")
+    class_tie_prob: float = _p(0.1, "probability/meeting", 0, 1, "E", "a class meeting starts a tie")
+    markets_per_month: int = _p(2, "markets/month", 0, 30, "A", "neighbourhood markets")
+    market_attendance: float = _p(0.1, "share of adults", 0, 1, "E", "adults attending a market")
+    market_tie_prob: float = _p(0.05, "probability/meeting", 0, 1, "E", "a market meeting starts a tie")
+    tutoring_programme: int = _p(1, "on/off", 0, 1, "A", "after-school tutoring for migrant children")
+    mediation_team: int = _p(1, "on/off", 0, 1, "A", "volunteer mediation team for disputes")
+
+    # --- community canteens -----------------------------------------------------
+    canteens_per_community: int = _p(1, "canteens", 0, 5, "A", "a 230 m² canteen in idle office space")
+    canteen_seats: int = _p(85, "seats", 0, 1000, "E", "80-90 seats in 230 m²")
+    canteen_sittings: int = _p(3, "sittings/lunch", 1, 6, "E", "lunch sittings")
+    canteen_price: float = _p(10.0, "yuan/meal", 0, 100, "A", "8-12 yuan a meal")
+    canteen_elder_discount: float = _p(0.2, "share off", 0, 1, "S", "discount for ages 60+")
+    canteen_subsidy: float = _p(2.0, "yuan/meal to 60+", 0, 100, "E", "government subsidy per elderly meal")
+    canteen_quality: float = _p(0.6, "0-1", 0, 1, "E", "food and service quality")
+    canteen_food_share: float = _p(0.55, "share of price", 0, 1, "E", "food cost 50-60 % of price")
+    canteen_labour_day: float = _p(750.0, "yuan/day", 0, 20000, "E", "caterer's staff cost")
+    canteen_loss_tolerance: float = _p(60000.0, "yuan", 0, 1e7, "E", "cumulative loss before closing")
+    takeaway_price: float = _p(22.0, "yuan/meal", 0, 100, "E", "a delivered takeaway lunch")
+    meal_cook_preference: float = _p(3.0, "utility", -10, 10, "E", "cooking at home (if able)")
+    meal_canteen_preference: float = _p(2.6, "utility", -10, 10, "E", "canteen before price and distance")
+    meal_takeaway_preference: float = _p(1.5, "utility", -10, 10, "E", "takeaway before price")
+    meal_skip_preference: float = _p(-0.5, "utility", -10, 10, "E", "going without a proper meal")
+    meal_price_weight: float = _p(0.25, "utility/yuan", 0, 5, "E", "price sensitivity (low income)")
+    meal_distance_weight: float = _p(1.5, "utility/km", 0, 20, "E", "walking-distance reluctance")
+    meal_peer_weight: float = _p(2.0, "utility", 0, 10, "E", "per share of ties eating there")
+    meal_habit_weight: float = _p(1.0, "utility", 0, 10, "E", "repeat yesterday's choice")
+
+    # --- employment: job platform and training ---------------------------------
+    job_loss_month: float = _p(0.005, "probability/month", 0, 1, "E", "an employed resident loses the job")
+    market_find_month: float = _p(0.08, "probability/month", 0, 1, "E", "a job-seeker finds work alone")
+    job_platform: int = _p(1, "on/off", 0, 1, "A", "community job platform (五社联动)")
+    platform_reach: float = _p(0.5, "share", 0, 1, "E", "job-seekers using the platform in a month")
+    unit_vacancies_month: float = _p(0.2, "vacancies/unit/month", 0, 20, "E", "posted by enterprises")
+    platform_market_vacancies_month: float = _p(2.5, "vacancies/month", 0, 100, "E", "from the talent market")
+    training_projects_year: int = _p(6, "projects/year", 0, 52, "A", "seasonal training projects")
+    training_size: int = _p(8, "trainees/project", 0, 200, "E", "job-seekers per training project")
+    training_effect: float = _p(1.0, "x", 0, 10, "E", "extra placement chance while trained")
+    training_effect_days: int = _p(180, "days", 0, 730, "E", "how long training helps")
+
+    # --- 大党委 joint meetings and projects -------------------------------------
+    joint_meetings_per_year: int = _p(4, "meetings/year", 0, 12, "S", "roughly quarterly")
+    unit_money_year: float = _p(60000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit")
+    pledge_share: float = _p(0.3, "share of budget left", 0, 1, "E", "pledged at a meeting")
+    reciprocity_weight: float = _p(0.15, "x per success", 0, 5, "E", "larger pledges after joint successes")
+    project_needs_per_grid: float = _p(1.0, "projects/grid", 0, 20, "E", "needs list at start")
+    project_needs_per_grid_year: float = _p(0.5, "projects/grid/year", 0, 20, "E", "new needs listed")
+    project_cost_scale: float = _p(1.0, "x", 0, 100, "E", "multiplies the cost of every project")
+    project_satisfaction_gain: float = _p(0.05, "satisfaction", 0, 1, "E", "residents of the compound")
+    project_trust_gain: float = _p(0.05, "trust", 0, 1, "E", "residents of the compound")
+
     # --- costs -------------------------------------------------------------------
     grid_worker_cost_day: float = _p(160.0, "yuan/day", 0, 5000, "E", "wage of a grid worker")
+    staff_cost_day: float = _p(200.0, "yuan/day", 0, 5000, "E", "wage of a social worker or care staff")
     dispatch_cost_order: float = _p(4.0, "yuan/order", 0, 500, "E", "staff time per dispatched order")
     unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour")
 

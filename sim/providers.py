@@ -20,6 +20,8 @@ from .population import Employment, Population
 class ProviderKind(enum.IntEnum):
     VOLUNTEER = 0
     UNIT = 1
+    SOCIAL_WORKER = 2  # five-society linkage: professional social workers
+    CARE_STAFF = 3  # the elderly-care service centre
 
 
 class ProviderState(enum.IntEnum):
@@ -48,7 +50,27 @@ UNIT_SKILLS = {
     UnitKind.SCHOOL: {NeedType.TUTORING: 2},
     UnitKind.SOCIAL_ORG: {NeedType.CARE: 2, NeedType.MEAL: 1, NeedType.DISPUTE: 1},
 }
+# Skills of paid staff: social workers take complex cases, care staff care and meals.
+STAFF_SKILLS = {
+    ProviderKind.SOCIAL_WORKER: {NeedType.CARE: 2, NeedType.DISPUTE: 2, NeedType.TUTORING: 1},
+    ProviderKind.CARE_STAFF: {NeedType.CARE: 2, NeedType.MEAL: 2},
+}
+# Yearly money budget of a member unit by kind, relative to ``unit_money_year`` [E].
+BUDGET_WEIGHT = {
+    UnitKind.ENTERPRISE: 1.0,
+    UnitKind.INSTITUTION: 0.4,
+    UnitKind.SCHOOL: 0.1,
+    UnitKind.SOCIAL_ORG: 0.1,
+}
 _N_TYPES = len(NeedType)
+
+
+def yearly_budget(unit_kind: np.ndarray, money_year: float) -> np.ndarray:
+    """Each unit's yearly money budget in yuan (0 for rows that are not units)."""
+    weight = np.zeros(len(unit_kind))
+    for kind, w in BUDGET_WEIGHT.items():
+        weight[np.asarray(unit_kind) == kind] = w
+    return money_year * weight
 
 
 class ProviderTable:
@@ -76,6 +98,9 @@ class ProviderTable:
         "burnout": np.bool_,
         "rating_sum": np.float32,
         "rating_n": np.int32,
+        "budget_left": np.float64,  # units: yuan left of this year's money budget
+        "successes": np.int32,  # units: joint projects completed that they pledged to
+        "pledged_day": np.int32,  # units: day of their last pledge
     }
 
     def __init__(self) -> None:
@@ -89,7 +114,7 @@ class ProviderTable:
 
     def _append(self, skill: np.ndarray, **cols: np.ndarray) -> np.ndarray:
         k = len(skill)
-        defaults = {"left_day": -1, "unit_kind": -1, "resident": -1}
+        defaults = {"left_day": -1, "unit_kind": -1, "resident": -1, "pledged_day": -1}
         for name, dtype in self.COLUMNS.items():
             new = cols.get(name, np.full(k, defaults.get(name, 0)))
             setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new, dtype)]))
@@ -136,6 +161,29 @@ class ProviderTable:
             hours_month=np.full(k, params.unit_hours_month),
             hours_pref=np.full(k, params.unit_hours_month),
             motivation=np.full(k, 0.8),
+            state=np.full(k, ProviderState.ACTIVE),
+            joined_day=np.full(k, day),
+            budget_left=yearly_budget(kinds, params.unit_money_year),
+        )
+
+    def add_staff(
+        self, kind: ProviderKind, community: np.ndarray, hours: float, pop: Population, rng, day: int
+    ):
+        """Paid staff (social workers, care-centre staff) of the given communities."""
+        k = len(community)
+        skill = np.zeros((k, _N_TYPES), np.int8)
+        for need, level in STAFF_SKILLS[kind].items():
+            skill[:, need] = level
+        anchor = _random_member(pop.community, community, rng)
+        return self._append(
+            skill,
+            kind=np.full(k, kind),
+            community=community,
+            x=pop.x[anchor],
+            y=pop.y[anchor],
+            hours_month=np.full(k, hours),
+            hours_pref=np.full(k, hours),
+            motivation=np.full(k, 0.7),
             state=np.full(k, ProviderState.ACTIVE),
             joined_day=np.full(k, day),
         )

@@ -24,6 +24,11 @@ STREAMS = (
     "volunteers",
     "recruit",
     "units",
+    "meals",
+    "care",
+    "jobs",
+    "projects",
+    "activities",
 )
 
 

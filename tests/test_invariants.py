@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim import GovModel, Params
-from sim.needs import INFORMAL, NeedState
+from sim.needs import INFORMAL, OWN_MEANS, NeedState, NeedType
 from sim.providers import ProviderState
 
 
@@ -16,8 +16,9 @@ def _check_day(m: GovModel) -> None:
     assert np.all(b.day_ordered[served] >= 0), "no service without an order or a found need"
     assert np.all(b.day_accepted[served] >= b.day_ordered[served])
     assert np.all(b.day_closed[served] >= b.day_accepted[served])
-    informal = (state == NeedState.DONE) & (b.provider == INFORMAL)
-    assert np.all((b.provider[state == NeedState.DONE] >= 0) | informal[state == NeedState.DONE])
+    done = state == NeedState.DONE
+    assert np.all(np.isin(b.provider[done], [INFORMAL, OWN_MEANS]) | (b.provider[done] >= 0))
+    assert np.all(b.type[done & (b.provider == OWN_MEANS)] == NeedType.MEAL), "only meals by own means"
     assert np.all(pr.hours_used <= pr.hours_month + 1e-4), "hours never exceed availability"
     dropped = pr.state == ProviderState.DROPPED
     assert np.all(pr.left_day[dropped] >= 0)
@@ -47,7 +48,7 @@ def test_counts_add_up(year_model):
     s = metrics.report(year_model, 0, year_model.day)
     b = year_model.needs
     open_now = np.isin(b.state, [NeedState.HIDDEN, NeedState.OPEN, NeedState.ACCEPTED]).sum()
-    closed = s["served"] + s["served_informally"] + s["expired"] + s["lapsed"]
+    closed = s["served"] + s["served_informally"] + s["met_by_own_means"] + s["expired"] + s["lapsed"]
     assert s["needs_arisen"] == b.size == closed + open_now
     assert s["served"] <= s["accepted"] <= s["dispatched"] <= s["orders"] + s["found_by_grid"]
     assert s["rated"] == s["served"]  # closed loop: every service is rated

@@ -1,0 +1,265 @@
+"""Community canteens (社区食堂): facilities, the daily lunch choice and the accounts.
+
+A canteen is run by a caterer in idle office space (230 m², 8-12 yuan a meal,
+DESIGN §1 [A]). Each day residents at home at lunchtime who can walk — people
+aged 60+ and adults not in work — choose between cooking, the canteen,
+takeaway and going without, by a multinomial logit over price (with the age
+discount), distance, quality, habit and the share of their ties who eat there.
+Seats × sittings caps the canteen; those turned away take their next choice.
+Meals delivered to residents who cannot walk (the loop's MEAL needs) also come
+from the canteen. A canteen whose losses exceed the operator's tolerance closes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .population import Employment
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+class Meal(enum.IntEnum):
+    """Today's lunch."""
+
+    COOK = 0
+    CANTEEN = 1
+    TAKEAWAY = 2
+    SKIP = 3  # went without a proper meal
+    NONE = -1  # not in the lunch choice today (at work, child, cannot walk)
+
+
+ACCOUNT_COLUMNS = (
+    "meals_walkin",
+    "meals_delivered",
+    "meals_60plus",
+    "meals_elderly_alone",
+    "turned_away",
+    "revenue",
+    "subsidy",
+    "food_cost",
+    "labour_cost",
+)
+
+
+@dataclass
+class Canteens:
+    """The canteens of the model, one row each, and their daily books."""
+
+    community: list[int] = field(default_factory=list)
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    seats: list[int] = field(default_factory=list)
+    sittings: list[int] = field(default_factory=list)
+    price: list[float] = field(default_factory=list)
+    discount: list[float] = field(default_factory=list)
+    subsidy: list[float] = field(default_factory=list)
+    quality: list[float] = field(default_factory=list)
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)  # -1 while open
+    balance: list[float] = field(default_factory=list)
+    books: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in ACCOUNT_COLUMNS})
+    book_days: list[int] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.community)
+
+    def is_open(self, day: int) -> np.ndarray:
+        opened = np.asarray(self.opened, int)
+        closed = np.asarray(self.closed, int)
+        return (opened <= day) & (closed < 0)
+
+    def capacity(self) -> np.ndarray:
+        return np.asarray(self.seats, float) * np.asarray(self.sittings, float)
+
+    def add(self, *, community: int, x: float, y: float, day: int, **terms: float) -> int:
+        """Open a canteen; ``terms`` are seats, sittings, price, discount, subsidy, quality."""
+        self.community.append(int(community))
+        self.x.append(float(x))
+        self.y.append(float(y))
+        for name in ("seats", "sittings", "price", "discount", "subsidy", "quality"):
+            getattr(self, name).append(terms[name])
+        self.opened.append(day)
+        self.closed.append(-1)
+        self.balance.append(0.0)
+        return self.n - 1
+
+    def table(self, name: str) -> np.ndarray:
+        """Book column ``name`` as a (days, canteens) array, zero before a canteen existed."""
+        rows = self.books[name]
+        out = np.zeros((len(rows), self.n))
+        for i, r in enumerate(rows):
+            out[i, : len(r)] = r
+        return out
+
+
+def site_for_new_canteen(model: GovModel, community: int) -> tuple[float, float]:
+    """Where a planner would put another canteen: the grid with the most people
+    aged 60+ farther than 500 m from every open canteen (its residents' centroid)."""
+    pop = model.pop
+    lo, hi = model.community_rows[community]
+    elder = np.flatnonzero(pop.elder[lo:hi]) + lo
+    far = np.ones(len(elder), bool)
+    c = model.canteens
+    for k in np.flatnonzero(c.is_open(model.day) & (np.asarray(c.community) == community)):
+        far &= np.hypot(pop.x[elder] - c.x[k], pop.y[elder] - c.y[k]) > 500.0
+    pool = elder[far] if far.any() else elder
+    grids, counts = np.unique(pop.grid[pool], return_counts=True)
+    best = grids[np.argmax(counts)]  # ties go to the lowest grid number: deterministic
+    members = pool[pop.grid[pool] == best]
+    return float(pop.x[members].mean()), float(pop.y[members].mean())
+
+
+def open_default_canteens(model: GovModel) -> None:
+    """``canteens_per_community`` canteens per community at day 0, sited one by one."""
+    p = model.params
+    for community in range(p.communities):
+        for _ in range(p.canteens_per_community):
+            open_canteen(model, community)
+
+
+def open_canteen(model: GovModel, community: int, **overrides: float) -> int:
+    """Open a canteen in ``community`` with the parameter defaults unless overridden."""
+    p = model.params
+    terms = {
+        "seats": p.canteen_seats,
+        "sittings": p.canteen_sittings,
+        "price": p.canteen_price,
+        "discount": p.canteen_elder_discount,
+        "subsidy": p.canteen_subsidy,
+        "quality": p.canteen_quality,
+    }
+    terms.update({k: v for k, v in overrides.items() if v is not None})
+    x, y = site_for_new_canteen(model, community)
+    k = model.canteens.add(community=community, x=x, y=y, day=model.day, **terms)
+    model.refresh_meal_geography()
+    return k
+
+
+def diners(model: GovModel) -> np.ndarray:
+    """Residents in today's lunch choice: 60+ or adults not in work, who can walk."""
+    pop = model.pop
+    home = pop.elder | ((pop.age >= 18) & (pop.employment != Employment.EMPLOYED))
+    return np.flatnonzero(home & (pop.care_level <= 1))
+
+
+def nearest_canteen(model: GovModel, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest open canteen in each resident's community (-1 if none) and its distance in km."""
+    c, pop = model.canteens, model.pop
+    best = np.full(len(who), -1, np.int64)
+    dist = np.full(len(who), np.inf)
+    for k in np.flatnonzero(c.is_open(model.day)):
+        same = pop.community[who] == c.community[k]
+        d = np.hypot(pop.x[who] - c.x[k], pop.y[who] - c.y[k]) / 1000.0
+        closer = same & (d < dist)
+        best[closer], dist[closer] = k, d[closer]
+    return best, dist
+
+
+def choose_lunch(model: GovModel) -> None:
+    """The daily lunch choice and the canteens' walk-in meals (stream ``meals``)."""
+    p, pop, c = model.params, model.pop, model.canteens
+    who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
+    rng = model.streams["meals"]
+    noise = rng.gumbel(size=(len(who), 4))
+    last = model.meal_choice[who]
+    has = near >= 0
+    k = np.where(has, near, 0)
+    price = np.asarray(c.price + [0.0])[k] * np.where(
+        pop.elder[who], 1 - np.asarray(c.discount + [0.0])[k], 1.0
+    )
+    quality = np.asarray(c.quality + [0.0])[k]
+    income = pop.income_band[who]
+    u = np.empty((len(who), 4))
+    u[:, Meal.COOK] = np.where(pop.cooks_self[who], p.meal_cook_preference, -np.inf)
+    u[:, Meal.CANTEEN] = np.where(
+        has,
+        p.meal_canteen_preference
+        - p.meal_price_weight * price / (1.0 + 0.5 * income)
+        + 2.0 * (quality - 0.5)
+        - p.meal_distance_weight * dist
+        + p.meal_peer_weight * model.canteen_peer_share[who],
+        -np.inf,
+    )
+    u[:, Meal.TAKEAWAY] = p.meal_takeaway_preference - p.meal_price_weight * p.takeaway_price / (
+        1.0 + 0.5 * income
+    )
+    u[:, Meal.SKIP] = p.meal_skip_preference
+    u[np.arange(len(who)), np.clip(last, 0, 3)] += np.where(last >= 0, p.meal_habit_weight, 0.0)
+    u += noise
+    choice = u.argmax(axis=1)
+    turned = _apply_capacity(model, choice, k, noise[:, Meal.CANTEEN])
+    if turned.any():
+        u[turned, Meal.CANTEEN] = -np.inf
+        choice[turned] = u[turned].argmax(axis=1)
+    model.meal_choice[who] = choice
+    eat = choice == Meal.CANTEEN
+    _book_walkins(model, who[eat], k[eat], price[eat], np.bincount(k[turned], minlength=c.n))
+
+
+def _apply_capacity(model: GovModel, choice, k, priority) -> np.ndarray:
+    """Turn away canteen diners beyond seats × sittings, lowest priority first."""
+    cap = model.canteens.capacity()
+    want = np.flatnonzero(choice == Meal.CANTEEN)
+    turned = np.zeros(len(choice), bool)
+    if len(want) == 0:
+        return turned
+    order = want[np.lexsort((-priority[want], k[want]))]
+    ks = k[order]
+    rank = np.arange(len(order)) - np.searchsorted(ks, ks, "left")
+    turned[order[rank >= cap[ks]]] = True
+    return turned
+
+
+def _book_walkins(model: GovModel, eaters, k, paid, turned_away) -> None:
+    c, pop = model.canteens, model.pop
+    n = c.n
+    today = {
+        "meals_walkin": np.bincount(k, minlength=n).astype(float),
+        "meals_60plus": np.bincount(k, pop.elder[eaters], n),
+        "meals_elderly_alone": np.bincount(k, pop.lives_alone[eaters], n),
+        "turned_away": turned_away.astype(float),
+        "revenue": np.bincount(k, paid, n),
+    }
+    model.canteen_today = today
+
+
+def close_books(model: GovModel, delivered_to: np.ndarray) -> None:
+    """Add today's delivered meals, costs and subsidy; close canteens past the loss tolerance.
+
+    Args:
+        model: the model.
+        delivered_to: residents who had a meal delivered today (from the nearest canteen).
+    """
+    p, c, pop = model.params, model.canteens, model.pop
+    n = c.n
+    today = model.canteen_today
+    k, _ = nearest_canteen(model, delivered_to)
+    ok = k >= 0
+    k, got = k[ok], delivered_to[ok]
+    price = np.asarray(c.price)[k] * np.where(pop.elder[got], 1 - np.asarray(c.discount)[k], 1.0)
+    today["meals_delivered"] = np.bincount(k, minlength=n).astype(float)
+    today["meals_60plus"] = today["meals_60plus"] + np.bincount(k, pop.elder[got], n)
+    today["meals_elderly_alone"] = today["meals_elderly_alone"] + np.bincount(k, pop.lives_alone[got], n)
+    today["revenue"] = today["revenue"] + np.bincount(k, price, n)
+    meals = today["meals_walkin"] + today["meals_delivered"]
+    is_open = c.is_open(model.day)
+    today["subsidy"] = np.asarray(c.subsidy) * today["meals_60plus"]
+    today["food_cost"] = p.canteen_food_share * np.asarray(c.price) * meals
+    today["labour_cost"] = np.where(is_open, p.canteen_labour_day, 0.0)
+    profit = today["revenue"] + today["subsidy"] - today["food_cost"] - today["labour_cost"]
+    for i in range(n):
+        c.balance[i] += float(profit[i])
+        if is_open[i] and c.balance[i] < -p.canteen_loss_tolerance:
+            c.closed[i] = model.day
+    for name in ACCOUNT_COLUMNS:
+        c.books[name].append(today[name])
+    c.book_days.append(model.day)
+    if not c.is_open(model.day).all() and (c.is_open(model.day) != is_open).any():
+        model.refresh_meal_geography()

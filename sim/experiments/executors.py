@@ -1,0 +1,150 @@
+"""Executors: run tasks sequentially, in a local process pool, or on a Dask cluster.
+
+An executor is a context manager; :meth:`Executor.map` yields
+``(spec, output)`` as runs finish, in any order, and the caller stores each
+one as it arrives, so an interrupted sweep keeps every run finished before
+the interruption. Results never depend on the executor: a run is a pure
+function of its :class:`~sim.experiments.task.RunSpec`. A Dask scheduler is
+contacted when the executor is opened, before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+
+from ..errors import InputError
+from .task import RunOutput, RunSpec
+
+EXECUTORS = ("sequential", "process", "dask")
+Task = Callable[[RunSpec], RunOutput]
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_executor(name: str, workers: int | None, scheduler: str | None) -> None:
+    """Reject bad executor options before anything is computed or written."""
+    if name not in EXECUTORS:
+        raise InputError(f"--executor {name!r}: expected one of {', '.join(EXECUTORS)}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InputError(f"--workers {workers!r}: expected an integer >= 1")
+    if scheduler is not None and name != "dask":
+        raise InputError(f"--scheduler {scheduler}: only used with --executor dask")
+    if name == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError("--executor dask: dask[distributed] is not installed") from None
+
+
+class Executor:
+    """Runs tasks with one of :data:`EXECUTORS`.
+
+    Args:
+        name: ``sequential``, ``process`` (local spawn pool) or ``dask``.
+        workers: processes for ``process`` and a local Dask cluster (default: all cores).
+        scheduler: a Dask scheduler address; None starts a LocalCluster.
+    """
+
+    def __init__(self, name: str = "sequential", workers: int | None = None, scheduler: str | None = None):
+        check_executor(name, workers, scheduler)
+        self.name, self.workers, self.scheduler = name, workers, scheduler
+        self._client = self._cluster = None
+
+    def describe(self) -> dict:
+        return {"executor": self.name, "workers": self.workers, "scheduler": self.scheduler}
+
+    def __enter__(self) -> Executor:
+        if self.name == "dask":
+            self._open_dask()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+    def _open_dask(self) -> None:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=self.workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+        try:
+            self._client = Client(self._cluster or self.scheduler, timeout="20s")
+        except OSError as err:
+            self.__exit__()
+            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {err}") from None
+
+    def map(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
+        """Yield ``(spec, task(spec))`` for every spec as each run finishes."""
+        if not specs:
+            return
+        if self.name == "sequential":
+            for s in specs:
+                yield s, _result(_Done(task, s), s)
+        elif self.name == "process":
+            yield from self._map_process(task, specs)
+        else:
+            yield from self._map_dask(task, specs)
+
+    def _map_process(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")  # no forked copies of threads or open files
+        workers = min(self.workers or default_workers(), len(specs))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        try:
+            futures = {pool.submit(task, s): s for s in specs}
+            for fut in as_completed(futures):
+                yield futures[fut], _result(fut, futures[fut])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _map_dask(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
+        from distributed import as_completed
+
+        futures = {self._client.submit(task, s, key=f"govsim-{s.key}", pure=False): s for s in specs}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], _result(fut, futures[fut])
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+
+class _Done:
+    """A finished call that looks like a future, so sequential runs share :func:`_result`."""
+
+    def __init__(self, task: Task, spec: RunSpec) -> None:
+        self.task, self.spec = task, spec
+
+    def result(self) -> RunOutput:
+        return self.task(self.spec)
+
+
+def _result(fut, spec: RunSpec) -> RunOutput:
+    """A future's output; a task that raised or a worker that died is a failed run, not a lost sweep."""
+    try:
+        return fut.result()
+    except Exception as err:
+        now = time.time()
+        error = f"{type(err).__name__}: {err}".splitlines()[0]
+        return RunOutput(spec.key, "failed", now, now, error=error, traceback=traceback.format_exc())

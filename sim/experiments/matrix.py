@@ -1,0 +1,130 @@
+"""The run matrix: scenario × replication with common random numbers, run into a store.
+
+Replication ``i`` uses the same seed in every scenario (derived from one base
+seed), so need arrivals are paired across scenarios and the difference between
+two scenarios is measured on the same simulated residents. :func:`run_matrix`
+computes only runs the store does not already hold (the cache), stores each run
+as it finishes, records failed runs and carries on, and leaves a manifest even
+when interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .executors import Executor, Task
+from .scenario import Scenario
+from .store import Store
+from .task import RunSpec, code_version, derive_seed, execute
+
+
+def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed: int = 0) -> list[RunSpec]:
+    """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario."""
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+        raise InputError(f"--reps {reps!r}: expected an integer >= 1")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise InputError(f"--days {days!r}: expected an integer >= 1")
+    if not isinstance(base_seed, int) or base_seed < 0:
+        raise InputError(f"--seed {base_seed!r}: expected an integer >= 0")
+    version = code_version()
+    seeds = [derive_seed(base_seed, i) for i in range(reps)]
+    return [RunSpec(s, i, seeds[i], days, version) for s in scenarios for i in range(reps)]
+
+
+@dataclass
+class MatrixResult:
+    """What :func:`run_matrix` did.
+
+    Attributes:
+        specs: every run of the matrix, in scenario then replication order.
+        computed: keys of runs computed now (finished or failed).
+        cached: keys of runs found finished in the store and not recomputed.
+        failed: ``{key: error}`` of runs that raised.
+        store: the store the runs are in.
+    """
+
+    specs: list[RunSpec]
+    store: Store
+    computed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> list[RunSpec]:
+        return [s for s in self.specs if s.key not in self.failed]
+
+
+def run_matrix(
+    specs: list[RunSpec],
+    out: Path | str | Store,
+    *,
+    executor: Executor | None = None,
+    progress: bool = True,
+    info: dict[str, Any] | None = None,
+    task: Task = execute,
+) -> MatrixResult:
+    """Compute the runs of ``specs`` that ``out`` does not hold yet, storing each as it finishes.
+
+    Args:
+        specs: the matrix (:func:`build_matrix`).
+        out: output folder or an open :class:`Store`.
+        executor: how to run (default: sequential).
+        progress: show a progress bar with ETA on stderr.
+        info: extra facts for the manifest's invocation record (command, design).
+        task: the function run per spec (tests swap in one that fails).
+    """
+    store = out if isinstance(out, Store) else Store(out)
+    executor = executor or Executor()
+    result = MatrixResult(specs=list(specs), store=store)
+    todo = []
+    for spec in specs:
+        if store.is_done(spec):
+            result.cached.append(spec.key)
+        else:
+            todo.append(spec)
+    with executor:
+        seeds = {str(s.rep): s.seed for s in specs}
+        facts = {"code_version": code_version(), "seeds": seeds, "computing": len(todo)}
+        store.begin(specs, {**(info or {}), **executor.describe(), **facts})
+        status = "interrupted"
+        bar = _bar(len(todo), progress)
+        try:
+            for spec, output in executor.map(task, todo):
+                rec = store.save(spec, output)
+                result.computed.append(spec.key)
+                if rec["status"] == "failed":
+                    result.failed[spec.key] = rec["error"]
+                    bar.write(
+                        f"run failed: {spec.scenario.name} rep {spec.rep}: {rec['error']}", file=sys.stderr
+                    )
+                bar.update(1)
+            status = "finished" if not result.failed else "finished with failures"
+        finally:
+            bar.close()
+            counts = {
+                "runs": len(specs),
+                "cached": len(result.cached),
+                "computed": len(result.computed),
+                "failed": len(result.failed),
+            }
+            store.finish(status, counts)
+    return result
+
+
+def _bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc="runs",
+        unit="run",
+        file=sys.stderr,
+        disable=not enabled or total == 0,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )

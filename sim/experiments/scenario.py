@@ -1,0 +1,239 @@
+"""Scenarios: data files (TOML) written as differences from the baseline.
+
+A scenario names itself, says in a sentence what it changes, lists parameter
+changes in a ``[params]`` table and interventions in ``[[policies]]`` tables::
+
+    name = "more_partner_units"
+    label = "Ten more partner units"
+    description = "Ten more member units join each community's 大党委 from day 0."
+
+    [params]                      # optional: Params fields -> values
+    unit_hours_month = 20.0
+
+    [[policies]]                  # optional, repeatable: any kind in sim.policies
+    kind = "add_partner_units"
+    count = 10
+    start_day = 0
+
+Loading never executes code (:mod:`tomllib`), and every problem — malformed
+TOML, an unknown key, a wrong type, an out-of-range value, a policy naming a
+community that does not exist — raises :class:`~sim.InputError` with one line
+naming the file, the key and what is allowed. Policies are built through
+:func:`sim.policies.policy_from_dict`, so new policy kinds need no change here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..params import Params
+from ..policies import Policy, policy_from_dict
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+TOP_KEYS = {
+    "name": "a short identifier (letters, digits, _ and -)",
+    "label": "a readable title for plots",
+    "description": "one or two sentences for the planner brief",
+    "params": "a table of parameter changes",
+    "policies": "an array of [[policies]] tables",
+}
+REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: parameter changes and policy tables relative to the baseline.
+
+    Attributes:
+        name: identifier used in file paths and tables.
+        label: readable title for plots and the brief.
+        description: what the scenario changes, for the brief.
+        params: parameter changes, ``{field: value}``.
+        policies: policy tables, each ``{"kind": ..., **arguments}``.
+        source: the file it came from (or how it was made), for messages.
+    """
+
+    name: str
+    label: str
+    description: str
+    params: dict[str, Any] = field(default_factory=dict)
+    policies: tuple[dict[str, Any], ...] = ()
+    source: str = "<memory>"
+
+    def content(self) -> dict[str, Any]:
+        """What determines the scenario's results (name, params, policies)."""
+        return {"name": self.name, "params": self.params, "policies": list(self.policies)}
+
+    @property
+    def hash(self) -> str:
+        """Hash of :meth:`content`; labels, descriptions and comments do not count."""
+        text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def build(self) -> tuple[Params, tuple[Policy, ...]]:
+        """Parameters and policy objects for a run; raises InputError naming the file and key."""
+        try:
+            params = Params().replace(**self.params)
+        except InputError as err:
+            raise InputError(f"{self.source}: [params] {err}") from None
+        policies = []
+        for i, table in enumerate(self.policies):
+            where = f"{self.source}: policies[{i}]"
+            policy = _policy(table, where)
+            try:
+                policy.validate(params)
+            except InputError as err:
+                raise InputError(f"{where}: {err}") from None
+            policies.append(policy)
+        return params, tuple(policies)
+
+    def with_params(self, changes: dict[str, Any], *, name: str | None = None, note: str = "") -> Scenario:
+        """A validated copy with more parameter changes (command-line overrides, sweep points)."""
+        new = Scenario(
+            name=name or self.name,
+            label=self.label if name is None else name,
+            description=self.description + (f" {note}" if note else ""),
+            params={**self.params, **changes},
+            policies=self.policies,
+            source=self.source,
+        )
+        new.build()
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything about the scenario, for the manifest."""
+        return {
+            "label": self.label,
+            "description": self.description,
+            "source": self.source,
+            "hash": self.hash,
+            **self.content(),
+        }
+
+
+def _policy(table: Any, where: str) -> Policy:
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: expected a [[policies]] table, got {type(table).__name__}")
+    kind = table.get("kind")
+    if not isinstance(kind, str):
+        raise InputError(f"{where}: kind = {kind!r}: expected a policy kind (a string)")
+    comms = table.get("communities")
+    if comms is not None and not (isinstance(comms, list) and all(type(c) is int for c in comms)):
+        raise InputError(f"{where}: communities = {comms!r}: expected a list of community indices")
+    if "changes" in table and not isinstance(table["changes"], dict):
+        raise InputError(f"{where}: changes = {table['changes']!r}: expected a table of parameter values")
+    try:
+        return policy_from_dict(table, where=where)
+    except InputError as err:
+        msg = str(err)
+        raise InputError(msg if msg.startswith(where) else f"{where}: {msg}") from None
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{where}: {err}") from None
+
+
+def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scenario:
+    """Validate a parsed TOML document and return the scenario it describes."""
+    for key in data:
+        if key not in TOP_KEYS:
+            allowed = ", ".join(TOP_KEYS)
+            raise InputError(f"{source}: unknown key '{key}'; allowed top-level keys: {allowed}")
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise InputError(f"{source}: name = {name!r}: expected {TOP_KEYS['name']}, at most 64 characters")
+    for key in ("label", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(f"{source}: {key} = {data[key]!r}: expected a string ({TOP_KEYS[key]})")
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise InputError(f"{source}: params = {params!r}: expected a [params] table")
+    policies = data.get("policies", [])
+    if not isinstance(policies, list):
+        raise InputError(f"{source}: policies = {policies!r}: expected [[policies]] tables")
+    scenario = Scenario(
+        name=name,
+        label=data.get("label", name),
+        description=data.get("description", "").strip(),
+        params=dict(params),
+        policies=tuple(dict(p) if isinstance(p, dict) else p for p in policies),
+        source=source,
+    )
+    scenario.build()
+    return scenario
+
+
+def scenario_dirs() -> list[Path]:
+    """Where scenario names are looked up: ./scenarios, then the repository's scenarios/."""
+    dirs = [Path.cwd() / "scenarios", REPO_SCENARIOS]
+    unique: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
+            unique.append(d)
+    return unique
+
+
+def available() -> list[str]:
+    """Names of the scenario files found by :func:`scenario_dirs`."""
+    return sorted({p.stem for d in scenario_dirs() for p in d.glob("*.toml")})
+
+
+def resolve(ref: str) -> Path:
+    """Path of a scenario given as a name in scenarios/ or a path to a ``.toml`` file."""
+    if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+        path = Path(ref)
+        if not path.is_file():
+            raise InputError(f"scenario file {ref}: not found")
+        return path
+    if not NAME_RE.match(ref):
+        raise InputError(f"scenario {ref!r}: expected a name in scenarios/ or a path to a .toml file")
+    for d in scenario_dirs():
+        if (d / f"{ref}.toml").is_file():
+            return d / f"{ref}.toml"
+    names = ", ".join(available()) or "none found"
+    raise InputError(f"scenario {ref!r}: no scenarios/{ref}.toml; available: {names}")
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """Load and validate one scenario (a name in scenarios/ or a path to a TOML file).
+
+    Raises:
+        InputError: one line naming the file, the key and what is allowed.
+    """
+    path = resolve(str(ref))
+    source = _display(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{source}: malformed TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{source}: cannot read: {err}") from None
+    return parse_scenario(data, source, default_name=path.stem)
+
+
+def load_scenarios(refs: list[str], overrides: dict[str, Any] | None = None) -> list[Scenario]:
+    """Load several scenarios, apply common parameter overrides, reject duplicate names."""
+    out: list[Scenario] = []
+    for ref in refs:
+        s = load_scenario(ref)
+        if overrides:
+            try:
+                s = s.with_params(overrides)
+            except InputError as err:
+                raise InputError(f"{err} (with command-line overrides {overrides})") from None
+        if s.name in [o.name for o in out]:
+            raise InputError(f"{s.source}: name = {s.name!r} is already used by another scenario given")
+        out.append(s)
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

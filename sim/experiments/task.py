@@ -1,0 +1,165 @@
+"""One run of the matrix: a spawn-safe task that never raises.
+
+:func:`execute` is a top-level function of a :class:`RunSpec`, so a process
+pool or a Dask worker can pickle it. It builds the model itself (rather than
+calling :func:`sim.run`) so that it can also read per-grid unmet need and the
+number of distinct residents served from the finished model; the daily series
+and summary are produced by the same functions :func:`sim.run` uses, and a
+test checks they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics
+from ..model import GovModel
+from ..needs import NeedState
+from ..runner import tidy
+from .scenario import Scenario
+
+SIM_DIR = Path(__file__).resolve().parents[1]
+# The only files of this subpackage that change what a run computes.
+RUN_MODULES = ("task.py", "scenario.py")
+
+
+@cache
+def code_version() -> str:
+    """Hash of the ``sim/`` source files that decide a run's outputs.
+
+    Every ``sim/**/*.py`` outside ``sim/experiments/`` counts, and of this
+    subpackage the modules that build and run a scenario (:data:`RUN_MODULES`);
+    store, executors, statistics, plots and the CLI do not change results.
+    """
+    h = hashlib.sha256()
+    for path in sorted(SIM_DIR.rglob("*.py")):
+        rel = path.relative_to(SIM_DIR)
+        if rel.parts[0] == "experiments" and rel.name not in RUN_MODULES:
+            continue
+        h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def derive_seed(base_seed: int, rep: int) -> int:
+    """Seed of replication ``rep``: the same in every scenario (common random numbers)."""
+    state = np.random.SeedSequence(base_seed, spawn_key=(rep,)).generate_state(1, dtype=np.uint32)
+    return int(state[0])
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of the run matrix: a scenario, a replication and its seed."""
+
+    scenario: Scenario
+    rep: int
+    seed: int
+    days: int
+    code_version: str
+
+    @property
+    def key(self) -> str:
+        """Cache key: scenario content hash + seed + days + code version."""
+        text = f"{self.scenario.hash}|{self.seed}|{self.days}|{self.code_version}"
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "scenario": self.scenario.name,
+            "scenario_hash": self.scenario.hash,
+            "rep": self.rep,
+            "seed": self.seed,
+            "days": self.days,
+            "code_version": self.code_version,
+        }
+
+
+@dataclass
+class RunOutput:
+    """What a task returns: the tables of a finished run, or the error of a failed one."""
+
+    key: str
+    status: str  # "done" or "failed"
+    started: float
+    finished: float
+    daily: pd.DataFrame | None = None
+    summary: dict[str, float] | None = None
+    grid: pd.DataFrame | None = None
+    error: str | None = None
+    traceback: str | None = None
+
+
+def simulate(scenario: Scenario, seed: int, days: int) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
+    """Run a scenario once; returns (daily series, summary, per-grid table)."""
+    params, policies = scenario.build()
+    model = GovModel(params, seed, policies=policies)
+    model.run(days)
+    summary = metrics.report(model, 0, model.day)
+    grid, served, unmet = grid_table(model)
+    summary.setdefault("residents", float(model.pop.n))
+    summary.setdefault("residents_served", served)
+    summary.setdefault("residents_unmet", unmet)
+    return tidy(model), summary, grid
+
+
+def grid_table(model: GovModel) -> tuple[pd.DataFrame, float, float]:
+    """Per-grid needs closed and unmet over the run, with grid centroids in metres.
+
+    Returns:
+        (table with columns grid, community, x_m, y_m, residents, needs_closed,
+        unmet, lapsed; distinct residents served; distinct residents with an
+        unmet need).
+    """
+    pop, needs = model.pop, model.needs
+    n_grid = len(pop.grid_community)
+    closed = needs.day_closed >= 0
+    state = needs.state
+    unmet = closed & np.isin(state, (NeedState.EXPIRED, NeedState.LAPSED))
+    grid_of = pop.grid[needs.resident]
+    residents = np.bincount(pop.grid, minlength=n_grid)
+    safe = np.maximum(residents, 1)
+    table = pd.DataFrame(
+        {
+            "grid": np.arange(n_grid, dtype=np.int32),
+            "community": pop.grid_community.astype(np.int32),
+            "x_m": np.bincount(pop.grid, pop.x, n_grid) / safe,
+            "y_m": np.bincount(pop.grid, pop.y, n_grid) / safe,
+            "residents": residents.astype(np.int64),
+            "needs_closed": np.bincount(grid_of[closed], minlength=n_grid).astype(np.int64),
+            "unmet": np.bincount(grid_of[unmet], minlength=n_grid).astype(np.int64),
+            "lapsed": np.bincount(grid_of[closed & (state == NeedState.LAPSED)], minlength=n_grid),
+        }
+    )
+    served = closed & (state == NeedState.DONE) & (needs.provider >= 0)
+    return table, float(len(np.unique(needs.resident[served]))), float(len(np.unique(needs.resident[unmet])))
+
+
+def execute(spec: RunSpec) -> RunOutput:
+    """Run one matrix cell; a run that raises comes back as ``status="failed"`` with its error."""
+    started = time.time()
+    try:
+        if code_version() != spec.code_version:
+            raise RuntimeError(
+                f"worker code version {code_version()} differs from the sweep's {spec.code_version}; "
+                "install the same govsim on every worker"
+            )
+        daily, summary, grid = simulate(spec.scenario, spec.seed, spec.days)
+        return RunOutput(spec.key, "done", started, time.time(), daily=daily, summary=summary, grid=grid)
+    except Exception as err:  # recorded, never lost: the rest of the sweep goes on
+        return RunOutput(
+            spec.key,
+            "failed",
+            started,
+            time.time(),
+            error=f"{type(err).__name__}: {err}".splitlines()[0],
+            traceback=traceback.format_exc(),
+        )

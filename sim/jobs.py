@@ -1,0 +1,95 @@
+"""Employment: job loss, the wider market, the community job platform and training.
+
+Five-society linkage runs a doorstep job platform (kiosk, live-stream job
+room, career advisers, partner training schools, a talent market) that placed
+30 residents in a year and ran 6 seasonal training projects (DESIGN §1 [A]).
+Monthly: some employed residents lose their job; job-seekers find work on the
+wider market with a chance set by skill; the platform matches aware
+job-seekers to the vacancies partner units and the market post through it;
+training projects raise their trainees' chances for a period.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .population import Employment
+from .providers import ProviderKind, ProviderState, UnitKind
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+class Via(enum.IntEnum):
+    MARKET = 0
+    PLATFORM = 1
+
+
+def monthly_jobs(model: GovModel) -> None:
+    """Job loss, market and platform placements for the month (stream ``jobs``)."""
+    p, pop = model.params, model.pop
+    rng = model.streams["jobs"]
+    u = rng.random((3, pop.n))  # fixed-size draws keep the stream paired across policies
+    seeker = pop.employment == Employment.UNEMPLOYED
+    trained = model.trained_until >= model.day
+    boost = 1.0 + p.training_effect * trained
+    skill = 0.6 + 0.4 * pop.skill
+    found = seeker & (u[0] < p.market_find_month * skill * boost)
+    _place(model, np.flatnonzero(found), Via.MARKET)
+    if p.job_platform:
+        seeker &= ~found
+        for c in range(p.communities):
+            lo, hi = model.community_rows[c]
+            cand = lo + np.flatnonzero(seeker[lo:hi] & (u[1, lo:hi] < p.platform_reach))
+            vacancies = _vacancies(model, c, rng)
+            if len(cand) == 0 or vacancies == 0:
+                continue
+            score = u[2, cand] / (skill[cand] * boost[cand])  # lower is better
+            _place(model, cand[np.argsort(score, kind="stable")[:vacancies]], Via.PLATFORM)
+    employed = pop.employment == Employment.EMPLOYED
+    lost = employed & (u[1] > 1.0 - p.job_loss_month)
+    pop.employment[lost] = Employment.UNEMPLOYED
+    model.group_masks_changed()
+    model.refresh_diners()
+
+
+def _vacancies(model: GovModel, community: int, rng) -> int:
+    """Vacancies posted through the platform this month by partner units and the market."""
+    p, pr = model.params, model.providers
+    units = (
+        (pr.kind == ProviderKind.UNIT)
+        & (pr.state == ProviderState.ACTIVE)
+        & (pr.community == community)
+        & (pr.unit_kind == UnitKind.ENTERPRISE)
+    )
+    mean = p.unit_vacancies_month * units.sum() + p.platform_market_vacancies_month
+    return int(rng.poisson(mean))
+
+
+def _place(model: GovModel, who: np.ndarray, via: Via) -> None:
+    model.pop.employment[who] = Employment.EMPLOYED
+    model.placements.append((np.full(len(who), model.day), who, np.full(len(who), int(via))))
+
+
+def start_training(model: GovModel) -> None:
+    """A seasonal training project per community enrols job-seekers (stream ``jobs``)."""
+    p, pop = model.params, model.pop
+    rng = model.streams["jobs"]
+    for c in range(p.communities):
+        lo, hi = model.community_rows[c]
+        pool = lo + np.flatnonzero(pop.employment[lo:hi] == Employment.UNEMPLOYED)
+        take = rng.permutation(pool)[: p.training_size]
+        model.trained_until[take] = model.day + p.training_effect_days
+        model.trainings.append((np.full(len(take), model.day), take))
+
+
+def training_days(params) -> set[int]:
+    """Days of the year (0 = 1 January) on which training projects start; winter first."""
+    n = params.training_projects_year
+    if n == 0:
+        return set()
+    # Spread over the year starting in early November (winter training, DESIGN §3).
+    return {int(305 + i * 365 / n) % 365 for i in range(n)}

@@ -1,0 +1,202 @@
+"""The 大党委 joint meeting: partner units pool money into projects from the needs list.
+
+Each community's committee absorbs member units and holds joint meetings
+(about quarterly [S]) that pool money into projects on the needs list: road
+paving, sewer pipes, parking bays, basic property management, renovation, and
+winter snow removal (DESIGN §1 [A]). At each meeting a unit pledges a share of
+its remaining yearly budget, more if past joint projects succeeded
+(reciprocity); the pooled money funds projects in priority order; a funded
+project takes its duration and then raises satisfaction and trust in the
+compound (grid) it serves. Ledgers keep pledged = spent + held.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .providers import ProviderKind, ProviderState, yearly_budget
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+
+class ProjectType(enum.IntEnum):
+    PAVING = 0
+    SEWER = 1
+    PARKING = 2
+    PROPERTY_MANAGEMENT = 3
+    RENOVATION = 4
+    SNOW_REMOVAL = 5
+
+
+class ProjectState(enum.IntEnum):
+    WAITING = 0
+    FUNDED = 1
+    DONE = 2
+    DROPPED = 3  # a winter job not funded by the end of winter
+
+
+# Cost in yuan and duration in days per project type [E]; params scale the cost.
+PROJECT_COST = {
+    ProjectType.PAVING: 90_000,
+    ProjectType.SEWER: 70_000,
+    ProjectType.PARKING: 40_000,
+    ProjectType.PROPERTY_MANAGEMENT: 30_000,
+    ProjectType.RENOVATION: 60_000,
+    ProjectType.SNOW_REMOVAL: 8_000,
+}
+PROJECT_DAYS = {
+    ProjectType.PAVING: 60,
+    ProjectType.SEWER: 45,
+    ProjectType.PARKING: 30,
+    ProjectType.PROPERTY_MANAGEMENT: 30,
+    ProjectType.RENOVATION: 60,
+    ProjectType.SNOW_REMOVAL: 3,
+}
+WINTER_START, WINTER_END = 334, 59  # 1 December to 28 February
+
+
+@dataclass
+class ProjectBook:
+    """The needs list and projects of every community, one row per project."""
+
+    community: list[int] = field(default_factory=list)
+    grid: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    state: list[int] = field(default_factory=list)
+    listed: list[int] = field(default_factory=list)
+    funded: list[int] = field(default_factory=list)
+    done: list[int] = field(default_factory=list)
+    pledges: list[tuple[int, int, int, float]] = field(default_factory=list)  # day, unit, community, yuan
+    pool: dict[int, float] = field(default_factory=dict)  # community -> uncommitted yuan
+
+    def add(self, community: int, grid: int, kind: ProjectType, cost: float, day: int) -> None:
+        self.community.append(community)
+        self.grid.append(grid)
+        self.kind.append(int(kind))
+        self.cost.append(cost)
+        self.state.append(ProjectState.WAITING)
+        self.listed.append(day)
+        self.funded.append(-1)
+        self.done.append(-1)
+
+    def arrays(self, name: str) -> np.ndarray:
+        return np.asarray(getattr(self, name))
+
+    def pledged(self, d0: int = 0, d1: int | None = None) -> float:
+        return sum(y for day, _, _, y in self.pledges if day >= d0 and (d1 is None or day <= d1))
+
+    def spent(self, d0: int = 0, d1: int | None = None) -> float:
+        done = self.arrays("done")
+        if len(done) == 0:
+            return 0.0
+        sel = (done >= d0) & (self.arrays("state") == ProjectState.DONE)
+        if d1 is not None:
+            sel &= done <= d1
+        return float(self.arrays("cost")[sel].sum())
+
+    def held(self) -> float:
+        """Uncommitted pools plus money committed to projects under way."""
+        st = self.arrays("state")
+        committed = float(self.arrays("cost")[st == ProjectState.FUNDED].sum()) if len(st) else 0.0
+        return sum(self.pool.values()) + committed
+
+
+def new_project_needs(model: GovModel, mean_per_grid: float) -> None:
+    """Compounds put projects on the needs list (stream ``projects``)."""
+    p, pop = model.params, model.pop
+    rng = model.streams["projects"]
+    n_grids = len(pop.grid_community)
+    counts = rng.poisson(mean_per_grid, n_grids)
+    kinds = rng.integers(0, ProjectType.SNOW_REMOVAL, counts.sum())
+    grids = np.repeat(np.arange(n_grids), counts)
+    for g, k in zip(grids.tolist(), kinds.tolist(), strict=True):
+        cost = PROJECT_COST[ProjectType(k)] * p.project_cost_scale
+        model.projects.add(int(pop.grid_community[g]), g, ProjectType(k), cost, model.day)
+
+
+def winter_needs(model: GovModel) -> None:
+    """Each community lists snow removal for the winter."""
+    p, pop = model.params, model.pop
+    for c in range(p.communities):
+        grid = int(np.flatnonzero(pop.grid_community == c)[0])
+        cost = PROJECT_COST[ProjectType.SNOW_REMOVAL] * p.project_cost_scale
+        model.projects.add(c, grid, ProjectType.SNOW_REMOVAL, cost, model.day)
+
+
+def joint_meeting(model: GovModel) -> None:
+    """Units pledge; pooled money funds waiting projects, oldest and largest compound first."""
+    p, pr, book = model.params, model.providers, model.projects
+    units = np.flatnonzero((pr.kind == ProviderKind.UNIT) & (pr.state == ProviderState.ACTIVE))
+    share = np.minimum(
+        1.0, p.pledge_share * (1.0 + p.reciprocity_weight * np.minimum(pr.successes[units], 5))
+    )
+    pledge = pr.budget_left[units] * share
+    pr.budget_left[units] -= pledge
+    for u, y in zip(units.tolist(), pledge.tolist(), strict=True):
+        if y > 0:
+            c = int(pr.community[u])
+            book.pledges.append((model.day, u, c, y))
+            book.pool[c] = book.pool.get(c, 0.0) + y
+            pr.pledged_day[u] = model.day
+    _fund(model)
+
+
+def _fund(model: GovModel) -> None:
+    book, day = model.projects, model.day
+    st = book.arrays("state")
+    waiting = np.flatnonzero(st == ProjectState.WAITING)
+    if len(waiting) == 0:
+        return
+    size = np.bincount(model.pop.grid, minlength=len(model.pop.grid_community))
+    grid = book.arrays("grid")[waiting]
+    order = waiting[np.lexsort((-size[grid], book.arrays("listed")[waiting]))]
+    for i in order.tolist():
+        c = book.community[i]
+        if book.kind[i] == ProjectType.SNOW_REMOVAL and not _winter(day):
+            continue
+        if book.pool.get(c, 0.0) >= book.cost[i]:
+            book.pool[c] -= book.cost[i]
+            book.state[i] = ProjectState.FUNDED
+            book.funded[i] = day
+
+
+def _winter(day: int) -> bool:
+    d = day % 365
+    return d >= WINTER_START or d <= WINTER_END
+
+
+_DAYS = np.array([PROJECT_DAYS[t] for t in ProjectType])
+
+
+def daily_projects(model: GovModel) -> None:
+    """Funded projects finish after their duration and improve their compound."""
+    p, pop, pr, book, day = model.params, model.pop, model.providers, model.projects, model.day
+    if not book.state:
+        return
+    st, kind = book.arrays("state"), book.arrays("kind")
+    due = book.arrays("funded") + _DAYS[kind]
+    for i in np.flatnonzero((st == ProjectState.FUNDED) & (due <= day)).tolist():
+        book.state[i] = ProjectState.DONE
+        book.done[i] = day
+        lo, hi = model.community_rows[book.community[i]]
+        served = lo + np.flatnonzero(pop.grid[lo:hi] == book.grid[i])
+        pop.satisfaction[served] = np.minimum(1.0, pop.satisfaction[served] + p.project_satisfaction_gain)
+        pop.trust[served] = np.minimum(1.0, pop.trust[served] + p.project_trust_gain)
+        partners = (pr.kind == ProviderKind.UNIT) & (pr.community == book.community[i])
+        partners &= pr.pledged_day == book.funded[i]  # pledged at the meeting that funded it
+        pr.successes[partners] += 1
+    if day % 365 == WINTER_END + 1:
+        for i in np.flatnonzero((st == ProjectState.WAITING) & (kind == ProjectType.SNOW_REMOVAL)).tolist():
+            book.state[i] = ProjectState.DROPPED
+
+
+def new_year_budgets(model: GovModel) -> None:
+    """Units receive their yearly money budget (1 January)."""
+    pr = model.providers
+    pr.budget_left[:] = yearly_budget(pr.unit_kind, model.params.unit_money_year)

@@ -1,0 +1,221 @@
+"""Outcomes of the services: canteens, unmet need by type, care, jobs, joint projects.
+
+Declared like the loop's outcomes in :mod:`sim.metrics` and reported with them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .canteen import Canteens
+from .needs import UNMET, NeedType
+from .population import Employment
+from .projects import ProjectState
+from .window import Metric, Window, count, pop_mean, share
+
+NAN = float("nan")
+
+
+def _books(w: Window, name: str) -> np.ndarray:
+    """Canteen book column summed over canteens for each day of the window."""
+    c: Canteens = w.model.canteens
+    days = np.asarray(c.book_days)
+    if len(days) == 0:
+        return np.zeros(0)
+    sel = (days >= w.d0) & (days <= w.d1)
+    return c.table(name)[sel].sum(axis=1)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else NAN
+
+
+def _per_day(w: Window, name: str) -> float:
+    v = _books(w, name)
+    return float(v.sum() / len(v)) if len(v) else NAN
+
+
+def _meals(w: Window) -> float:
+    return float(_books(w, "meals_walkin").sum() + _books(w, "meals_delivered").sum())
+
+
+def _occupancy(w: Window) -> float:
+    c = w.model.canteens
+    days = np.asarray(c.book_days)
+    sel = (days >= w.d0) & (days <= w.d1)
+    open_days = np.array([c.is_open(int(d)) for d in days[sel]]) if sel.any() else np.zeros((0, c.n))
+    seats = float((open_days * c.capacity()).sum())
+    return _ratio(float(_books(w, "meals_walkin").sum()), seats)
+
+
+def _unmet_type(kind: NeedType):
+    def fn(w: Window, g: str) -> float:
+        sel = w.closed & w.in_group(g) & (w.col("type") == kind)
+        return share(sel & np.isin(w.state, UNMET), sel)
+
+    return fn
+
+
+def _placements(w: Window, via: int | None) -> float:
+    total = 0
+    for day, _, how in w.model.placements:
+        sel = (day >= w.d0) & (day <= w.d1)
+        if via is not None:
+            sel &= how == via
+        total += int(sel.sum())
+    return float(total)
+
+
+def _unemployment(w: Window, mask: np.ndarray | None = None) -> float:
+    emp = w.model.pop.employment
+    force = np.isin(emp, (Employment.EMPLOYED, Employment.UNEMPLOYED))
+    if mask is not None:
+        force &= mask
+    return share(force & (emp == Employment.UNEMPLOYED), force)
+
+
+def _projects(w: Window, column: str) -> float:
+    b = w.model.projects
+    day = b.arrays(column)
+    return count((day >= w.d0) & (day <= w.d1)) if len(day) else 0.0
+
+
+def _trainees(w: Window) -> float:
+    return float(sum(int(((d >= w.d0) & (d <= w.d1)).sum()) for d, _ in w.model.trainings))
+
+
+SERVICE_METRICS: tuple[Metric, ...] = (
+    *(
+        Metric(
+            f"unmet_rate_{t.name.lower()}",
+            "share",
+            f"unmet share of {t.name.lower()} needs closed",
+            _unmet_type(t),
+            True,
+        )
+        for t in NeedType
+    ),
+    # --- canteens ---
+    Metric(
+        "canteen_meals_per_day",
+        "meals/day",
+        "canteen meals (walk-in + delivered), all canteens",
+        lambda w, g: _ratio(_meals(w), w.days),
+    ),
+    Metric(
+        "canteen_meals_elderly_alone_per_day",
+        "meals/day",
+        "canteen meals reaching elderly living alone",
+        lambda w, g: _per_day(w, "meals_elderly_alone"),
+    ),
+    Metric(
+        "canteen_occupancy",
+        "share",
+        "walk-in meals / (seats x sittings) on open days",
+        lambda w, g: _occupancy(w),
+    ),
+    Metric(
+        "canteen_cost_recovery",
+        "ratio",
+        "canteen revenue / (food + labour cost)",
+        lambda w, g: _ratio(
+            _books(w, "revenue").sum(), _books(w, "food_cost").sum() + _books(w, "labour_cost").sum()
+        ),
+    ),
+    Metric(
+        "canteen_subsidy_per_meal",
+        "yuan/meal",
+        "subsidy paid / canteen meals",
+        lambda w, g: _ratio(_books(w, "subsidy").sum(), _meals(w)),
+    ),
+    Metric(
+        "canteen_share_60plus",
+        "share",
+        "canteen meals eaten by people aged 60+",
+        lambda w, g: _ratio(_books(w, "meals_60plus").sum(), _meals(w)),
+    ),
+    Metric(
+        "canteen_turned_away_per_day",
+        "people/day",
+        "diners turned away by a full canteen",
+        lambda w, g: _per_day(w, "turned_away"),
+    ),
+    Metric(
+        "canteens_open",
+        "canteens",
+        "canteens open at the end of the window",
+        lambda w, g: count(w.model.canteens.is_open(w.d1)),
+    ),
+    Metric(
+        "canteen_closures",
+        "canteens",
+        "canteens that closed for losses in the window",
+        lambda w, g: count(
+            (np.asarray(w.model.canteens.closed) >= w.d0) & (np.asarray(w.model.canteens.closed) <= w.d1)
+        ),
+    ),
+    # --- elderly care ---
+    Metric(
+        "care_level_mean", "level 0-3", "mean care level", lambda w, g: pop_mean(w, g, "care_level"), True
+    ),
+    Metric(
+        "care_worsened",
+        "people",
+        "residents whose care level rose during the run",
+        lambda w, g: count((w.model.worsened > 0) & w.masks[g]),
+        True,
+    ),
+    # --- employment ---
+    Metric(
+        "placements_platform",
+        "people",
+        "job-seekers placed through the community platform",
+        lambda w, g: _placements(w, 1),
+    ),
+    Metric(
+        "placements_market",
+        "people",
+        "job-seekers who found work on the wider market",
+        lambda w, g: _placements(w, 0),
+    ),
+    Metric("trainees", "people", "job-seekers enrolled in training projects", lambda w, g: _trainees(w)),
+    Metric("unemployment_rate", "share", "unemployed / labour force", lambda w, g: _unemployment(w)),
+    Metric(
+        "unemployment_rate_migrant",
+        "share",
+        "unemployed / labour force, migrants",
+        lambda w, g: _unemployment(w, w.model.pop.migrant),
+    ),
+    # --- 大党委 joint meetings ---
+    Metric(
+        "projects_funded",
+        "projects",
+        "needs-list projects funded at joint meetings",
+        lambda w, g: _projects(w, "funded"),
+    ),
+    Metric("projects_completed", "projects", "projects completed", lambda w, g: _projects(w, "done")),
+    Metric(
+        "projects_waiting",
+        "projects",
+        "projects on the needs list, not funded",
+        lambda w, g: count(w.model.projects.arrays("state") == ProjectState.WAITING),
+    ),
+    Metric(
+        "money_pledged",
+        "yuan",
+        "money units pledged at joint meetings",
+        lambda w, g: w.model.projects.pledged(w.d0, w.d1),
+    ),
+    Metric(
+        "money_spent",
+        "yuan",
+        "money spent on completed projects",
+        lambda w, g: w.model.projects.spent(w.d0, w.d1),
+    ),
+    Metric(
+        "money_held",
+        "yuan",
+        "pledged money not yet spent (pools + projects under way)",
+        lambda w, g: w.model.projects.held(),
+    ),
+)

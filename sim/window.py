@@ -1,0 +1,108 @@
+"""What every metric is computed over: a window of days, the reporting groups and helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .needs import NeedState
+from .population import Employment
+
+if TYPE_CHECKING:
+    from .model import GovModel
+
+GROUPS = ("all", "elderly_alone", "migrant_children", "job_seekers")
+GROUP_DOCS = {
+    "all": "every resident",
+    "elderly_alone": "aged 60+ and living alone",
+    "migrant_children": "school-age (6-15) children of migrant households",
+    "job_seekers": "unemployed adults looking for work",
+}
+
+
+def group_masks(model: GovModel) -> dict[str, np.ndarray]:
+    pop = model.pop
+    return {
+        "all": np.ones(pop.n, bool),
+        "elderly_alone": pop.lives_alone & pop.elder,
+        "migrant_children": pop.school_age & pop.migrant,
+        "job_seekers": pop.employment == Employment.UNEMPLOYED,
+    }
+
+
+class Window:
+    """Needs and state seen over days ``[d0, d1]``, shared by all metrics of one report."""
+
+    def __init__(self, model: GovModel, d0: int, d1: int) -> None:
+        self.model, self.d0, self.d1 = model, d0, d1
+        p = model.params
+        longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
+        self.ids = model.needs.recent(d0 - longest)
+        self.masks = model.group_masks
+
+    def col(self, name: str) -> np.ndarray:
+        return getattr(self.model.needs, name)[self.ids]
+
+    def during(self, name: str) -> np.ndarray:
+        day = self.col(name)
+        return (day >= self.d0) & (day <= self.d1)
+
+    @cached_property
+    def closed(self) -> np.ndarray:
+        return self.during("day_closed")
+
+    @cached_property
+    def state(self) -> np.ndarray:
+        return self.col("state")
+
+    @cached_property
+    def by_provider(self) -> np.ndarray:
+        return self.closed & (self.state == NeedState.DONE) & (self.col("provider") >= 0)
+
+    def in_group(self, group: str) -> np.ndarray:
+        return self.masks[group][self.col("resident")]
+
+    @property
+    def days(self) -> int:
+        return self.d1 - self.d0 + 1
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One outcome: ``fn(window, group) -> float``."""
+
+    name: str
+    unit: str
+    definition: str
+    fn: Callable[[Window, str], float]
+    by_group: bool = False
+
+
+def count(mask) -> float:
+    return float(np.count_nonzero(mask))
+
+
+def share(num, den) -> float:
+    den = np.count_nonzero(den)
+    return float(np.count_nonzero(num) / den) if den else float("nan")
+
+
+def quantile(values, q) -> float:
+    return float(np.quantile(values, q)) if len(values) else float("nan")
+
+
+def pop_mean(w: Window, g: str, col: str) -> float:
+    m = w.masks[g]
+    return float(getattr(w.model.pop, col)[m].mean()) if m.any() else float("nan")
+
+
+def gini(x: np.ndarray) -> float:
+    x = np.sort(np.asarray(x, float))
+    if len(x) == 0 or x.sum() == 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((len(x) + 1 - 2 * (cum / cum[-1]).sum()) / len(x))
