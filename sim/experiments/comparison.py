@@ -1,0 +1,176 @@
+"""A comparison end to end: run the matrix, pair the runs, write tables, plots and a brief.
+
+:func:`compare` is what ``govsim compare`` and the scenario scripts call. The
+first scenario is the reference. Outputs go to
+``OUT/comparisons/<name>/``: ``differences.csv`` (every outcome and group),
+``costs.csv``, ``summaries.csv`` (one row per run), the plots as PNG and SVG,
+and ``brief.html``, a self-contained planner brief.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from .executors import Executor
+from .matrix import MatrixResult, build_matrix, run_matrix
+from .scenario import Scenario
+from .stats import HEADLINE, cost_table, paired_differences, summaries
+
+
+@dataclass
+class Comparison:
+    """The tables of a finished comparison and where its files are.
+
+    Attributes:
+        scenarios: the scenarios, reference first.
+        result: the run matrix (specs, computed, cached, failed runs, store).
+        table: one row per finished run (:func:`~sim.experiments.stats.summaries`).
+        diffs: paired differences with intervals, per scenario, outcome and group.
+        costs: money and volunteer hours per extra resident served.
+        folder: the comparison's folder inside the output folder.
+        files: name -> path of everything written.
+    """
+
+    scenarios: list[Scenario]
+    result: MatrixResult
+    table: pd.DataFrame
+    diffs: pd.DataFrame
+    costs: pd.DataFrame
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Scenario:
+        return self.scenarios[0]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {s.name: s.label for s in self.scenarios}
+
+    @property
+    def reps(self) -> int:
+        return len({s.rep for s in self.result.specs})
+
+    @property
+    def days(self) -> int:
+        return self.result.specs[0].days
+
+
+def folder_name(scenarios: Sequence[Scenario], reps: int, days: int) -> str:
+    """``baseline__vs__a+b__365d_4r`` (hashed when long)."""
+    ref, rest = scenarios[0].name, "+".join(s.name for s in scenarios[1:]) or "none"
+    name = f"{ref}__vs__{rest}"
+    if len(name) > 90:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = f"{ref}__vs__{len(scenarios) - 1}_scenarios_{digest}"
+    return f"{name}__{days}d_{reps}r"
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    *,
+    out: Path | str,
+    reps: int = 4,
+    days: int = 365,
+    base_seed: int = 0,
+    executor: Executor | None = None,
+    progress: bool = True,
+    plots: bool = True,
+    command: str | None = None,
+) -> Comparison:
+    """Run every scenario ``reps`` times with paired seeds and compare each with the first.
+
+    Args:
+        scenarios: validated scenarios (:func:`~sim.experiments.scenario.load_scenarios`); the first
+            is the reference.
+        out: output folder (a new, empty or existing govsim results folder).
+        reps: replications per scenario.
+        days: days per run.
+        base_seed: seeds of the replications derive from it.
+        executor: sequential (default), process pool or Dask.
+        progress: progress bar on stderr.
+        plots: draw plots and write the brief (tables are always written).
+        command: the command line, for the manifest.
+    """
+    specs = build_matrix(scenarios, reps, days, base_seed)
+    info = {
+        "kind": "compare",
+        "command": command,
+        "reference": scenarios[0].name,
+        "reps": reps,
+        "days": days,
+        "base_seed": base_seed,
+    }
+    result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
+    return analyse(result, list(scenarios), plots=plots)
+
+
+def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True) -> Comparison:
+    """Pair the finished runs of ``result`` and write the comparison's tables, plots and brief."""
+    store = result.store
+    reps = len({s.rep for s in result.specs})
+    rel = f"comparisons/{folder_name(scenarios, reps, result.specs[0].days)}"
+    table = summaries(result)
+    ref = scenarios[0].name
+    diffs = paired_differences(table, ref) if len(table) else pd.DataFrame()
+    costs = cost_table(table, ref) if len(table) else pd.DataFrame()
+    comp = Comparison(scenarios, result, table, diffs, costs, store.path(rel))
+    for name, frame in (("summaries", table), ("differences", diffs), ("costs", costs)):
+        comp.files[name] = store.write_frame(f"{rel}/{name}.csv", frame)
+    if plots and not diffs.empty:
+        from .brief import write_brief
+
+        comp.files.update(write_brief(comp))
+    store.flush()
+    return comp
+
+
+def headline_text(comp: Comparison) -> str:
+    """The comparison as a few lines per scenario, for the terminal."""
+    lines = []
+    ref = comp.reference
+    if comp.diffs.empty:
+        return f"no paired runs to compare ({len(comp.result.failed)} failed)"
+    for s in comp.scenarios[1:]:
+        d = comp.diffs[(comp.diffs.scenario == s.name) & (comp.diffs.group == "all")].set_index("outcome")
+        n = int(d.n.max()) if len(d) else 0
+        lines.append(
+            f"{s.label} vs {ref.label} ({n} paired replications, {comp.days} days; 95 % bootstrap CI)"
+        )
+        lines.append(f"  {'outcome':34s} {ref.name[:14]:>14s} {s.name[:14]:>14s}   difference [95% CI]")
+        for o in HEADLINE:
+            if o.name not in d.index:
+                continue
+            r = d.loc[o.name]
+            label = f"{o.label} ({fmt.unit_label(o.name)})"
+            levels = f"{fmt.value(o.name, r.reference_mean):>14s} {fmt.value(o.name, r.scenario_mean):>14s}"
+            change = fmt.diff(o.name, r["diff"], r.ci_low, r.ci_high)
+            lines.append(f"  {label[:34]:34s} {levels}   {change}")
+        lines.append("  " + cost_sentence(comp, s.name))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def cost_sentence(comp: Comparison, scenario: str) -> str:
+    """One line of the cost side: extra money and volunteer time per extra resident served."""
+    if comp.costs.empty or scenario not in set(comp.costs.scenario):
+        return "cost side: no paired runs"
+    c = comp.costs.set_index("scenario").loc[scenario]
+    served, money, hours = (
+        fmt.number(v, True) for v in (c.extra_residents_served, c.extra_cost_yuan, c.extra_volunteer_hours)
+    )
+    text = f"cost side: {served} residents served, {money} yuan, {hours} volunteer hours"
+    if c.yuan_per_extra_resident == c.yuan_per_extra_resident:
+        per = fmt.estimate(
+            c.yuan_per_extra_resident, c.yuan_per_extra_resident_low, c.yuan_per_extra_resident_high
+        )
+        text += f" → {per} yuan per extra resident served"
+    else:
+        text += " → serves no more residents"
+    return text

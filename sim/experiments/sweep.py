@@ -1,0 +1,224 @@
+"""Sweeps: a grid or Latin-hypercube design over numeric levers, run into the same store.
+
+A lever is a numeric parameter with a range (``NAME=LO:HI`` or ``NAME=LO:HI:N``
+for N grid levels) or a list of values (``NAME=V1,V2,V3``). Each design point
+becomes a scenario derived from a base scenario, named by a hash of its
+changes, so the same point is never computed twice — not even by another
+sweep into the same folder — and an interrupted sweep resumes with the missing
+runs only. Results: ``OUT/sweeps/<id>/design.csv`` (the points),
+``points.csv`` (mean and spread of each headline outcome per point) and a plot
+of each outcome against each lever.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..params import Params, allowed
+from .executors import Executor
+from .matrix import MatrixResult, build_matrix, run_matrix
+from .scenario import Scenario
+from .stats import HEADLINE, summaries
+
+DESIGNS = ("grid", "lhs")
+SWEEP_OUTCOMES = (
+    "unmet_need_rate",
+    "hidden_need_rate",
+    "satisfaction_true",
+    "trust",
+    "volunteers_active",
+    "cost_yuan",
+)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A numeric parameter to vary: a range ``[low, high]`` with ``levels`` grid points, or ``values``."""
+
+    name: str
+    low: float
+    high: float
+    levels: int = 3
+    values: tuple[float, ...] = ()
+    integer: bool = False
+
+    def grid(self) -> list[float]:
+        if self.values:
+            return list(self.values)
+        pts = np.linspace(self.low, self.high, self.levels)
+        return sorted({self.cast(v) for v in pts})
+
+    def cast(self, v: float) -> float | int:
+        return int(round(v)) if self.integer else float(round(v, 10))
+
+
+def parse_lever(text: str, params: Params | None = None) -> Lever:
+    """Parse ``NAME=LO:HI[:N]`` or ``NAME=V1,V2,...`` and check it against the parameter's range."""
+    params = params or Params()
+    if "=" not in text:
+        raise InputError(f"--lever {text!r}: expected NAME=LO:HI[:N] or NAME=V1,V2,...")
+    name, spec = (t.strip() for t in text.split("=", 1))
+    fields = {f.name: f for f in dataclasses.fields(Params)}
+    if name not in fields:
+        try:
+            params.replace(**{name: None})  # raises the usual unknown-parameter message
+        except InputError as err:
+            raise InputError(f"--lever {name}: {err}") from None
+    f = fields[name]
+    integer = f.type in ("int", int)
+    if f.type not in ("int", "float", int, float):
+        raise InputError(f"--lever {name}: not numeric ({allowed(f)}); set it in a scenario file instead")
+    try:
+        if ":" in spec:
+            parts = spec.split(":")
+            if len(parts) not in (2, 3):
+                raise ValueError
+            lo, hi = float(parts[0]), float(parts[1])
+            levels = int(parts[2]) if len(parts) == 3 else 3
+            if levels < 2 or hi <= lo:
+                raise ValueError
+            lever = Lever(name, lo, hi, levels, integer=integer)
+        else:
+            vals = tuple(float(v) for v in spec.split(","))
+            lever = Lever(name, min(vals), max(vals), len(vals), values=vals, integer=integer)
+    except ValueError:
+        raise InputError(
+            f"--lever {text!r}: expected NAME=LO:HI with LO < HI, NAME=LO:HI:N with N >= 2, or NAME=V1,V2,..."
+        ) from None
+    if lever.values:
+        lever = dataclasses.replace(lever, values=tuple(lever.cast(v) for v in lever.values))
+    for v in (lever.low, lever.high, *lever.values):
+        try:
+            params.replace(**{name: lever.cast(v)})
+        except InputError as err:
+            raise InputError(f"--lever {name}: {err}") from None
+    return lever
+
+
+def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
+    """Every combination of the levers' levels."""
+    return [
+        dict(zip([lv.name for lv in levers], combo, strict=True))
+        for combo in itertools.product(*[lv.grid() for lv in levers])
+    ]
+
+
+def lhs_design(levers: Sequence[Lever], points: int, seed: int = 0) -> list[dict[str, Any]]:
+    """A Latin-hypercube sample: each lever's range cut into ``points`` strata, one draw per stratum."""
+    if points < 1:
+        raise InputError(f"--points {points!r}: expected an integer >= 1")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EE9,)))
+    design = [{} for _ in range(points)]
+    for lv in levers:
+        u = (rng.permutation(points) + rng.random(points)) / points
+        for row, x in zip(design, u, strict=True):
+            row[lv.name] = lv.cast(lv.low + x * (lv.high - lv.low))
+    return design
+
+
+def point_scenarios(base: Scenario, design: list[dict[str, Any]]) -> list[Scenario]:
+    """One scenario per distinct design point, named ``BASE__<hash of its changes>``."""
+    out: dict[str, Scenario] = {}
+    for i, point in enumerate(design):
+        digest = hashlib.sha256(json.dumps(point, sort_keys=True).encode()).hexdigest()[:8]
+        name = f"{base.name[:50]}__{digest}"
+        label = ", ".join(f"{k}={v}" for k, v in point.items())
+        try:
+            s = base.with_params(point, name=name, note=f"Sweep point: {label}.")
+        except InputError as err:
+            raise InputError(f"sweep point {i} ({label}): {err}") from None
+        out.setdefault(name, dataclasses.replace(s, label=label))
+    return list(out.values())
+
+
+def sweep_id(base: Scenario, design: list[dict], reps: int, days: int, seed: int) -> str:
+    text = json.dumps([base.hash, design, reps, days, seed], sort_keys=True)
+    return f"{base.name}_{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: its points, the run matrix and per-point outcome table."""
+
+    design: pd.DataFrame
+    result: MatrixResult
+    points: pd.DataFrame
+    folder: Path
+    files: dict[str, Path]
+
+
+def sweep(
+    base: Scenario,
+    levers: Sequence[Lever],
+    *,
+    out: Path | str,
+    design: str = "grid",
+    points: int = 10,
+    reps: int = 2,
+    days: int = 365,
+    base_seed: int = 0,
+    executor: Executor | None = None,
+    progress: bool = True,
+    plots: bool = True,
+    command: str | None = None,
+) -> SweepResult:
+    """Run a design over ``levers`` from ``base`` and summarise each point across replications."""
+    if design not in DESIGNS:
+        raise InputError(f"--design {design!r}: expected one of {', '.join(DESIGNS)}")
+    names = [lv.name for lv in levers]
+    if not levers or len(set(names)) != len(names):
+        raise InputError(f"--lever: give each lever once (got {', '.join(names) or 'none'})")
+    rows = grid_design(levers) if design == "grid" else lhs_design(levers, points, base_seed)
+    scenarios = point_scenarios(base, rows)
+    specs = build_matrix(scenarios, reps, days, base_seed)
+    sid = sweep_id(base, rows, reps, days, base_seed)
+    info = {
+        "kind": "sweep",
+        "command": command,
+        "sweep": sid,
+        "design": design,
+        "base": base.name,
+        "levers": [dataclasses.asdict(lv) for lv in levers],
+        "reps": reps,
+        "days": days,
+        "base_seed": base_seed,
+    }
+    result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
+    table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
+    pts = point_table(result, table, names)
+    store, rel = result.store, f"sweeps/{sid}"
+    files = {
+        "design": store.write_frame(f"{rel}/design.csv", table),
+        "points": store.write_frame(f"{rel}/points.csv", pts),
+    }
+    if plots and len(pts):
+        from . import plots as plotting
+
+        fig = plotting.sweep_plot(pts, names, [o for o in SWEEP_OUTCOMES if f"{o}.mean" in pts])
+        files["plot"] = plotting.save(fig, store.path(rel, "sweep"))[0]
+    return SweepResult(table, result, pts, store.path(rel), files)
+
+
+def point_table(result: MatrixResult, design: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
+    """Per design point: lever values, runs finished, and mean / min / max of headline outcomes."""
+    runs = summaries(result)
+    if runs.empty:
+        return design.assign(runs=0)
+    outcomes = [o.name for o in HEADLINE if o.name in runs]
+    stats = runs.groupby("scenario")[outcomes].agg(["mean", "min", "max"])
+    stats.columns = [f"{a}.{b}" for a, b in stats.columns]
+    counts = runs.groupby("scenario").size().rename("runs")
+    return design.merge(counts, left_on="scenario", right_index=True, how="left").merge(
+        stats, left_on="scenario", right_index=True, how="left"
+    )
