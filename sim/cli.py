@@ -1,4 +1,4 @@
-"""The ``govsim`` command line: run, params, metrics.
+"""The ``govsim`` command line: run, params, metrics; compare and sweep (:mod:`sim.experiments`).
 
 Bad input exits with status 2 and one line on stderr naming the value and
 what is allowed; no tracebacks for user errors.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import metrics
 from .errors import InputError
+from .experiments import cli as experiments_cli
 from .params import Params, describe
 
 
@@ -69,13 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     m = sub.add_parser("metrics", help="list every outcome with its definition")
     m.add_argument("--json", action="store_true", help="machine-readable output")
+    experiments_cli.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}[args.command](args)
+        handlers = {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}
+        return {**handlers, **experiments_cli.COMMANDS}[args.command](args)
     except InputError as err:
         print(f"govsim: error: {err}", file=sys.stderr)
         return 2

@@ -1,0 +1,167 @@
+"""``govsim compare`` and ``govsim sweep``: argument definitions and handlers.
+
+:func:`add_parsers` registers both subcommands on the main parser of
+:mod:`sim.cli`; :data:`COMMANDS` maps them to their handlers. Every check of
+the input — scenarios, parameters, executor options, the output folder —
+happens before anything is computed or written, and bad input raises
+:class:`~sim.InputError` (one line, exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from .executors import EXECUTORS, Executor
+from .scenario import load_scenario, load_scenarios
+from .store import check_out
+
+
+def _int(low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
+        return value
+
+    return parse
+
+
+def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
+    p.add_argument("--reps", type=_int(1), default=reps, help=f"replications per scenario (default {reps})")
+    p.add_argument("--days", type=_int(1), default=days, help=f"days per run (default {days})")
+    p.add_argument("--communities", type=_int(1), help="communities per run (default: the scenario's, 1)")
+    p.add_argument("--seed", type=_int(0), default=0, help="base seed of the replications (default 0)")
+    p.add_argument("--executor", choices=EXECUTORS, default="process", help="how to run (default process)")
+    p.add_argument("--workers", type=_int(1), help="worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (default: a local cluster)")
+    p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--out", required=True, type=Path, help="output folder (new, empty or a govsim results folder)"
+    )
+
+
+def add_parsers(sub) -> None:
+    """Add ``compare`` and ``sweep`` to the subcommands ``sub`` of the main parser."""
+    c = sub.add_parser(
+        "compare",
+        help="compare scenarios with paired replications; writes Parquet results and a planner brief",
+        description="Run each SCENARIO --reps times with paired seeds and compare each with the first.",
+    )
+    c.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="a name in scenarios/ or a .toml path; first = reference",
+    )
+    _common(c, reps=4, days=365)
+    s = sub.add_parser(
+        "sweep",
+        help="grid or Latin-hypercube sweep over numeric levers; resumable",
+        description="Vary numeric parameters from a base scenario; finished runs are never recomputed.",
+    )
+    s.add_argument(
+        "base", nargs="?", default="baseline", metavar="SCENARIO", help="base scenario (default baseline)"
+    )
+    s.add_argument(
+        "--lever",
+        dest="levers",
+        action="append",
+        default=[],
+        metavar="NAME=LO:HI[:N]",
+        help="a numeric parameter and its range (N grid levels, default 3) or NAME=V1,V2,...; repeatable",
+    )
+    s.add_argument("--design", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
+    s.add_argument(
+        "--points", type=_int(1), default=10, help="points of a Latin-hypercube design (default 10)"
+    )
+    _common(s, reps=2, days=365)
+
+
+def _prepare(args) -> Executor:
+    check_out(args.out)
+    return Executor(args.executor, args.workers, args.scheduler)
+
+
+def _overrides(args) -> dict:
+    return {"communities": args.communities} if args.communities is not None else {}
+
+
+def cmd_compare(args) -> int:
+    from .comparison import compare, headline_text
+
+    scenarios = load_scenarios(args.scenarios, _overrides(args))
+    if len(scenarios) < 2:
+        raise InputError("compare: give at least two scenarios (the first is the reference)")
+    executor = _prepare(args)
+    comp = compare(
+        scenarios,
+        out=args.out,
+        reps=args.reps,
+        days=args.days,
+        base_seed=args.seed,
+        executor=executor,
+        progress=not args.quiet,
+        plots=not args.no_plots,
+        command=shlex.join(["govsim", *sys.argv[1:]]),
+    )
+    print(headline_text(comp))
+    _report(comp.result)
+    where = comp.files.get("brief", comp.files["differences"])
+    print(f"brief: {where}" if "brief" in comp.files else f"tables: {where.parent}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import parse_lever, sweep
+
+    base = load_scenario(args.base)
+    if args.communities is not None:
+        base = base.with_params(_overrides(args))
+    if not args.levers:
+        raise InputError("sweep: give at least one --lever NAME=LO:HI[:N]")
+    params, _ = base.build()
+    levers = [parse_lever(t, params) for t in args.levers]
+    executor = _prepare(args)
+    res = sweep(
+        base,
+        levers,
+        out=args.out,
+        design=args.design,
+        points=args.points,
+        reps=args.reps,
+        days=args.days,
+        base_seed=args.seed,
+        executor=executor,
+        progress=not args.quiet,
+        plots=not args.no_plots,
+        command=shlex.join(["govsim", *sys.argv[1:]]),
+    )
+    cols = [lv.name for lv in levers] + [
+        c for c in ("runs", "unmet_need_rate.mean", "trust.mean", "cost_yuan.mean") if c in res.points
+    ]
+    with_pts = res.points[cols]
+    print(with_pts.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    _report(res.result)
+    print(f"sweep tables: {res.folder}")
+    return 0
+
+
+def _report(result) -> None:
+    print(
+        f"runs: {len(result.specs)} ({len(result.computed)} computed, {len(result.cached)} cached, "
+        f"{len(result.failed)} failed) in {result.store.root}"
+    )
+    for spec in result.specs:
+        if spec.key in result.failed:
+            print(f"  failed: {spec.scenario.name} rep {spec.rep}: {result.failed[spec.key]}")
+
+
+COMMANDS = {"compare": cmd_compare, "sweep": cmd_sweep}
