@@ -164,4 +164,21 @@ def _report(result) -> None:
             print(f"  failed: {spec.scenario.name} rep {spec.rep}: {result.failed[spec.key]}")
 
 
-COMMANDS = {"compare": cmd_compare, "sweep": cmd_sweep}
+def _interruptible(handler):
+    """Ctrl-C: one line saying that finished runs are kept and how to resume; status 130."""
+
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except KeyboardInterrupt:
+            print(
+                f"govsim: interrupted; finished runs are kept in {args.out} - "
+                "run the same command again to compute only the missing ones",
+                file=sys.stderr,
+            )
+            return 130
+
+    return run
+
+
+COMMANDS = {"compare": _interruptible(cmd_compare), "sweep": _interruptible(cmd_sweep)}

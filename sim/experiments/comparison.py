@@ -2,7 +2,8 @@
 
 :func:`compare` is what ``govsim compare`` and the scenario scripts call. The
 first scenario is the reference. Outputs go to
-``OUT/comparisons/<name>/``: ``differences.csv`` (every outcome and group),
+``OUT/comparisons/<name>/``: ``differences.csv`` (every outcome and group; the
+printed table, forest plot and brief show the headline outcomes),
 ``costs.csv``, ``summaries.csv`` (one row per run), the plots as PNG and SVG,
 and ``brief.html``, a self-contained planner brief.
 """
@@ -20,7 +21,7 @@ from . import formatting as fmt
 from .executors import Executor
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
-from .stats import HEADLINE, cost_table, paired_differences, summaries
+from .stats import HEADLINE, cost_table, outcome_names, paired_differences, summaries
 
 
 @dataclass
@@ -118,7 +119,7 @@ def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True)
     rel = f"comparisons/{folder_name(scenarios, reps, result.specs[0].days)}"
     table = summaries(result)
     ref = scenarios[0].name
-    diffs = paired_differences(table, ref) if len(table) else pd.DataFrame()
+    diffs = paired_differences(table, ref, outcome_names(table)) if len(table) else pd.DataFrame()
     costs = cost_table(table, ref) if len(table) else pd.DataFrame()
     comp = Comparison(scenarios, result, table, diffs, costs, store.path(rel))
     for name, frame in (("summaries", table), ("differences", diffs), ("costs", costs)):
@@ -143,7 +144,7 @@ def headline_text(comp: Comparison) -> str:
         lines.append(
             f"{s.label} vs {ref.label} ({n} paired replications, {comp.days} days; 95 % bootstrap CI)"
         )
-        lines.append(f"  {'outcome':34s} {ref.name[:14]:>14s} {s.name[:14]:>14s}   difference [95% CI]")
+        lines.append(f"  {'outcome':38s} {ref.name[:14]:>14s} {s.name[:14]:>14s}   difference [95% CI]")
         for o in HEADLINE:
             if o.name not in d.index:
                 continue
@@ -151,7 +152,7 @@ def headline_text(comp: Comparison) -> str:
             label = f"{o.label} ({fmt.unit_label(o.name)})"
             levels = f"{fmt.value(o.name, r.reference_mean):>14s} {fmt.value(o.name, r.scenario_mean):>14s}"
             change = fmt.diff(o.name, r["diff"], r.ci_low, r.ci_high)
-            lines.append(f"  {label[:34]:34s} {levels}   {change}")
+            lines.append(f"  {label[:38]:38s} {levels}   {change}")
         lines.append("  " + cost_sentence(comp, s.name))
         lines.append("")
     return "\n".join(lines).rstrip()

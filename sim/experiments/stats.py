@@ -52,6 +52,11 @@ HEADLINE: tuple[Outcome, ...] = (
     Outcome("volunteer_hours", "Volunteer hours", None),
     Outcome("served", "Needs served", "higher"),
     Outcome("residents_served", "Residents served", "higher"),
+    Outcome("care_worsened", "Care need worsened", "lower"),
+    Outcome("canteen_meals_per_day", "Canteen meals per day", "higher"),
+    Outcome("placements_platform", "Job placements (platform)", "higher"),
+    Outcome("unemployment_rate", "Unemployment rate", "lower"),
+    Outcome("projects_completed", "Projects completed", "higher"),
     Outcome("cost_yuan", "Cost", None),
     Outcome("cost_per_service", "Cost per service", "lower"),
 )
@@ -67,6 +72,12 @@ def outcome(name: str) -> Outcome:
         if o.name == name:
             return o
     return Outcome(name, name.replace("_", " ").capitalize(), None)
+
+
+def outcome_names(table: pd.DataFrame) -> list[str]:
+    """Every outcome in a summaries table: headline ones first, then every other metric."""
+    names = [o.name for o in HEADLINE] + [m.name for m in metrics.METRICS] + ["residents_unmet"]
+    return [n for n in dict.fromkeys(names) if n in table]
 
 
 def summaries(result: MatrixResult) -> pd.DataFrame:
