@@ -63,8 +63,10 @@ class Canteens:
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # -1 while open
     balance: list[float] = field(default_factory=list)
-    books: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in ACCOUNT_COLUMNS})
-    book_days: list[int] = field(default_factory=list)
+    books: dict[str, np.ndarray] = field(
+        default_factory=lambda: {name: np.zeros((64, 4)) for name in ACCOUNT_COLUMNS}
+    )
+    book_rows: int = 0  # books are kept every day from day 0: row i is day i
 
     @property
     def n(self) -> int:
@@ -92,11 +94,25 @@ class Canteens:
 
     def table(self, name: str) -> np.ndarray:
         """Book column ``name`` as a (days, canteens) array, zero before a canteen existed."""
-        rows = self.books[name]
-        out = np.zeros((len(rows), self.n))
-        for i, r in enumerate(rows):
-            out[i, : len(r)] = r
-        return out
+        return self.books[name][: self.book_rows, : self.n]
+
+    @property
+    def book_days(self) -> np.ndarray:
+        return np.arange(self.book_rows)
+
+    def record(self, day: int, today: dict[str, np.ndarray]) -> None:
+        """Append one day of books (one value per canteen for each column)."""
+        if day != self.book_rows:
+            raise RuntimeError(f"canteen books must be kept daily: got day {day}, expected {self.book_rows}")
+        rows, cols = self.books[ACCOUNT_COLUMNS[0]].shape
+        if self.book_rows == rows or self.n > cols:
+            for name in ACCOUNT_COLUMNS:
+                grown = np.zeros((max(rows, self.book_rows + 1) * 2, max(cols, self.n) * 2))
+                grown[:rows, :cols] = self.books[name]
+                self.books[name] = grown
+        for name in ACCOUNT_COLUMNS:
+            self.books[name][self.book_rows, : self.n] = today[name]
+        self.book_rows += 1
 
 
 def site_for_new_canteen(model: GovModel, community: int) -> tuple[float, float]:
@@ -251,15 +267,13 @@ def close_books(model: GovModel, delivered_to: np.ndarray) -> None:
     meals = today["meals_walkin"] + today["meals_delivered"]
     is_open = c.is_open(model.day)
     today["subsidy"] = np.asarray(c.subsidy) * today["meals_60plus"]
-    today["food_cost"] = p.canteen_food_share * np.asarray(c.price) * meals
+    today["food_cost"] = p.canteen_food_cost * meals
     today["labour_cost"] = np.where(is_open, p.canteen_labour_day, 0.0)
     profit = today["revenue"] + today["subsidy"] - today["food_cost"] - today["labour_cost"]
     for i in range(n):
         c.balance[i] += float(profit[i])
         if is_open[i] and c.balance[i] < -p.canteen_loss_tolerance:
             c.closed[i] = model.day
-    for name in ACCOUNT_COLUMNS:
-        c.books[name].append(today[name])
-    c.book_days.append(model.day)
+    c.record(model.day, today)
     if not c.is_open(model.day).all() and (c.is_open(model.day) != is_open).any():
         model.refresh_meal_geography()

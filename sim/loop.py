@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import care
-from .canteen import Meal
+from .canteen import Meal, nearest_canteen
 from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType, draw_arrivals
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
@@ -60,8 +60,8 @@ def informal_help(model: GovModel) -> None:
     if model.params.dispatch_rule == "none":
         act = model.needs.active
         hidden = act[model.needs.state[act] <= NeedState.OPEN]
-    ties = model.strong_ties[model.needs.resident[hidden]]
-    p = model.params.informal_help_prob * np.minimum(1.0, ties / 3.0)
+    helpers = model.helpers[model.needs.resident[hidden]]
+    p = model.params.informal_help_prob * np.minimum(1.0, helpers / 3.0)
     helped = hidden[model.streams["orders"].random(len(hidden)) < p]
     b = model.needs
     b.provider[helped] = INFORMAL
@@ -76,6 +76,8 @@ def residents_order(model: GovModel) -> None:
     r = b.resident[hidden]
     logit = (
         p.order_base
+        - p.elder_order_penalty * pop.elder[r]
+        + p.order_household_weight * (pop.hh_size[pop.household[r]] > 1)
         + p.order_trust_weight * pop.trust[r]
         + p.order_awareness_weight * pop.awareness[r]
         + p.order_ties_weight * np.minimum(model.neighbour_ties[r], 5) / 5.0
@@ -191,6 +193,16 @@ def _distance_km(model: GovModel, pair_p, r):
     return np.hypot(pr.x[pair_p] - pop.x[r], pr.y[pair_p] - pop.y[r]) / 1000.0
 
 
+def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
+    """Extra distance of fetching a meal from the resident's nearest canteen (3 km if none)."""
+    meal = kind == NeedType.MEAL
+    extra = np.zeros(len(r))
+    if meal.any():
+        _, dist = nearest_canteen(model, r[meal])
+        extra[meal] = np.minimum(dist, 3.0)
+    return extra
+
+
 def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):
     if rule == "ad_hoc":
         return rng.random(len(pair_o))
@@ -206,18 +218,22 @@ def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):
     return 1.0 * skill + 1.0 * complex_case * (skill >= 2) + 0.8 * (quality - 4.0) - dist - load + noise
 
 
-def _accept_prob(model: GovModel, prov, dist_km):
+def _accept_prob(model: GovModel, prov, dist_km, fetch):
+    """Chance a provider accepts: volunteers by motivation, notifications, distance
+    and, for meal deliveries, the way to the canteen (``fetch``, in logits)."""
     p, pr = model.params, model.providers
     logit = (
         p.accept_base
         + 2.0 * (pr.motivation[prov] - 0.5)
         - p.accept_notification_weight * pr.notified_month[prov]
         - p.accept_distance_weight * dist_km
+        - fetch
     )
     prob = _sigmoid(logit)
-    prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob, prob)
+    fetch_factor = np.exp(-fetch)  # units and staff also find far deliveries harder
+    prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob * fetch_factor, prob)
     staff = np.isin(pr.kind[prov], (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF))
-    return np.where(staff, p.staff_accept_prob, prob)
+    return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
 
 
 def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
@@ -247,9 +263,11 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
         alive[prop] = False
         fits = pr.hours_used[pv] + hours[o] <= pr.hours_month[pv]
         pv, o = pv[fits], o[fits]
-        dist = _distance_km(model, pv, b.resident[open_ids[o]])
+        r = b.resident[open_ids[o]]
+        dist = _distance_km(model, pv, r)
         pr.notified_month[pv] += 1
-        yes = rng.random(len(pv)) < _accept_prob(model, pv, dist)
+        fetch = model.params.delivery_distance_weight * _delivery_km(model, r, b.type[open_ids[o]])
+        yes = rng.random(len(pv)) < _accept_prob(model, pv, dist, fetch)
         pr.declines_month[pv[~yes]] += 1
         b.declines[open_ids[o[~yes]]] += 1
         pv, o = pv[yes], o[yes]
@@ -327,9 +345,10 @@ def _pull_satisfaction(model: GovModel, r: np.ndarray, value) -> None:
 
 
 def monthly_drift(model: GovModel) -> None:
-    """Satisfaction drifts back toward its baseline; unused awareness fades."""
+    """Satisfaction drifts back toward its baseline (lower for the isolated); awareness fades."""
     p, pop = model.params, model.pop
-    pop.satisfaction += p.satisfaction_recovery_month * (p.satisfaction_baseline - pop.satisfaction)
+    baseline = p.satisfaction_baseline - p.isolation_satisfaction_penalty * (model.neighbour_ties == 0)
+    pop.satisfaction += p.satisfaction_recovery_month * (baseline - pop.satisfaction)
     pop.awareness *= 1.0 - p.awareness_forget_month
 
 

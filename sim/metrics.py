@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def _unmet(w: Window, g: str) -> float:
     sel = w.closed & w.in_group(g)
-    return share(sel & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED)), sel)
+    return share(sel & w.unmet, sel)
 
 
 def _response(w: Window, g: str, q: float) -> float:
@@ -90,16 +90,13 @@ def _cost(w: Window) -> float:
     sel = w.by_provider
     unit = pr.kind[w.col("provider")[sel]] == ProviderKind.UNIT
     unit_hours = m.hours_by_type[w.col("type")[sel]][unit].sum()
-    c = m.canteens
-    days = np.asarray(c.book_days)
-    in_window = (days >= w.d0) & (days <= w.d1) if len(days) else np.zeros(0, bool)
-    subsidy = c.table("subsidy")[in_window].sum() if len(days) else 0.0
+    subsidy = m.canteens.table("subsidy")[max(w.d0, 0) : w.d1 + 1].sum()
     return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value + subsidy)
 
 
 def _unmet_gini_grid(w: Window) -> float:
     pop = w.model.pop
-    sel = w.closed & np.isin(w.state, (NeedState.EXPIRED, NeedState.LAPSED))
+    sel = w.closed & w.unmet
     per_grid = np.bincount(pop.grid[w.col("resident")[sel]], minlength=len(pop.grid_community))
     residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
     return gini(per_grid / np.maximum(residents, 1))

@@ -18,7 +18,7 @@ from . import activities, canteen, care, loop, metrics, projects
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .canteen import Canteens, Meal
 from .needs import NeedBook, NeedType, need_rates
-from .network import build_network, clustering_sample
+from .network import TieKind, build_network, clustering_sample
 from .params import Params
 from .policies import Policy
 from .population import build_population
@@ -172,12 +172,15 @@ class GovModel(mesa.Model):
 
     def refresh_tie_counts(self) -> None:
         """Per-resident tie counts and canteen peer shares (refreshed when ties change)."""
-        self.strong_ties = self.net.degree()
+        self.all_ties = self.net.degree()
         self.neighbour_ties = self.net.degree(loop.NEIGHBOUR_KINDS)
+        kin = self.net.degree((TieKind.HOUSEHOLD, TieKind.KIN))
+        # Kin help with home needs; neighbours count for less (informal help capacity).
+        self.helpers = kin + self.params.neighbour_help_weight * (self.all_ties - kin)
         net = self.net
         eats = (self.meal_choice == Meal.CANTEEN).astype(float)
         peers = np.bincount(net.u, eats[net.v], net.n) + np.bincount(net.v, eats[net.u], net.n)
-        self.canteen_peer_share = peers / np.maximum(self.strong_ties, 1)
+        self.canteen_peer_share = peers / np.maximum(self.all_ties, 1)
 
     # --- running ----------------------------------------------------------------------
     @property

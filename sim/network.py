@@ -237,7 +237,7 @@ def weekly_ties(net: TieNetwork, pop: Population, params: Params, rng, day: int)
     net.consolidate()
 
 
-def clustering_sample(net: TieNetwork, max_nodes: int = 5000) -> float:
+def clustering_sample(net: TieNetwork, max_nodes: int = 3000) -> float:
     """Mean local clustering over every k-th resident (k chosen to visit <= max_nodes).
 
     Residents with fewer than two ties count as zero, as in networkx's

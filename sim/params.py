@@ -89,6 +89,10 @@ class Params:
     order_trust_weight: float = _p(2.0, "logit", 0, 10, "E", "effect of trust on ordering")
     order_awareness_weight: float = _p(1.5, "logit", 0, 10, "E", "effect of awareness on ordering")
     order_ties_weight: float = _p(0.5, "logit", 0, 10, "E", "effect of neighbour ties (0-5) on ordering")
+    order_household_weight: float = _p(0.5, "logit", 0, 10, "E", "someone at home helps to order")
+    elder_order_penalty: float = _p(
+        1.0, "logit", 0, 10, "E", "people 60+ order less (app/phone ordering, not wanting to bother)"
+    )
     order_wait_days: int = _p(7, "days", 1, 90, "E", "an undispatched order expires after this")
     hidden_lapse_days: int = _p(14, "days", 1, 180, "E", "an unreported need lapses after this")
     hours_repair: float = _p(1.5, "hours", 0.1, 24, "E", "provider time per repair / home help")
@@ -97,6 +101,7 @@ class Params:
     hours_tutoring: float = _p(1.5, "hours", 0.1, 24, "E", "provider time per tutoring session")
     hours_dispute: float = _p(2.0, "hours", 0.1, 24, "E", "provider time per mediation")
     repair_lag_days: int = _p(1, "days", 0, 30, "E", "accepted repair is done after this")
+    neighbour_help_weight: float = _p(0.3, "kin-equivalents", 0, 1, "E", "a neighbour's help vs kin's")
     informal_help_prob: float = _p(0.04, "probability/day", 0, 1, "E", "kin/neighbours meet a hidden need")
     dispatch_rule: str = _p(
         "closed_loop", "rule", tag="A", doc="点单-派单-接单-评单 or weaker", choices=DISPATCH_RULES
@@ -109,6 +114,9 @@ class Params:
     )
     satisfaction_update: float = _p(0.3, "weight", 0, 1, "E", "pull of one episode on satisfaction")
     satisfaction_baseline: float = _p(0.7, "0-1", 0, 1, "E", "satisfaction with no needs")
+    isolation_satisfaction_penalty: float = _p(
+        0.15, "0-1", 0, 1, "E", "lower baseline satisfaction with no tie outside the household"
+    )
     satisfaction_recovery_month: float = _p(0.1, "share/month", 0, 1, "E", "drift back to baseline")
     trust_gain: float = _p(0.06, "trust/episode", 0, 1, "E", "good committee-arranged service")
     trust_loss: float = _p(0.08, "trust/episode", 0, 1, "E", "an order that expired unserved")
@@ -118,7 +126,7 @@ class Params:
     awareness_diffusion_week: float = _p(0.05, "share/week", 0, 1, "E", "pull toward ties' awareness")
 
     # --- grid workers -------------------------------------------------------
-    grid_workers_per_grid: float = _p(1.0, "workers/grid", 0, 10, "A", "网格员 per grid")
+    grid_workers_per_grid: float = _p(1.0, "workers/grid", 0, 10, "E", "网格员 per grid")
     grid_visits_per_worker_day: float = _p(4.0, "households/day", 0, 100, "E", "doorstep visits")
     grid_detect_prob: float = _p(0.7, "probability", 0, 1, "E", "a visit finds a hidden need")
     grid_vulnerable_weight: float = _p(2.0, "x", 1, 50, "E", "visit priority of elders alone")
@@ -138,12 +146,20 @@ class Params:
     deactivation_month: float = _p(0.04, "probability/month", 0, 1, "E", "active volunteer rests")
     accept_base: float = _p(1.5, "logit", -10, 10, "E", "baseline acceptance of a dispatch")
     accept_notification_weight: float = _p(
-        0.05, "logit/notification", 0, 5, "E", "notification fatigue (this month's declines)"
+        0.05, "logit/notification", 0, 5, "E", "notification fatigue (dispatches received this month)"
     )
     accept_distance_weight: float = _p(0.8, "logit/km", 0, 10, "E", "distance reluctance")
 
     # --- partner units ----------------------------------------------------------
     partner_units: int = _p(12, "units/community", 0, 200, "A", "大党委 member units")
+    unit_enterprise_share: float = _p(
+        0.45,
+        "share",
+        0,
+        1,
+        "A",
+        "enterprises among units (312 of 638 paired party orgs); rest institutions etc.",
+    )
     unit_hours_month: float = _p(16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers")
     unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch")
 
@@ -178,7 +194,7 @@ class Params:
     canteen_elder_discount: float = _p(0.2, "share off", 0, 1, "S", "discount for ages 60+")
     canteen_subsidy: float = _p(2.0, "yuan/meal to 60+", 0, 100, "E", "government subsidy per elderly meal")
     canteen_quality: float = _p(0.6, "0-1", 0, 1, "E", "food and service quality")
-    canteen_food_share: float = _p(0.55, "share of price", 0, 1, "E", "food cost 50-60 % of price")
+    canteen_food_cost: float = _p(5.5, "yuan/meal", 0, 100, "E", "ingredients: 50-60 % of a 10-yuan meal")
     canteen_labour_day: float = _p(750.0, "yuan/day", 0, 20000, "E", "caterer's staff cost")
     canteen_loss_tolerance: float = _p(60000.0, "yuan", 0, 1e7, "E", "cumulative loss before closing")
     takeaway_price: float = _p(22.0, "yuan/meal", 0, 100, "E", "a delivered takeaway lunch")
@@ -189,6 +205,9 @@ class Params:
     meal_price_weight: float = _p(0.25, "utility/yuan", 0, 5, "E", "price sensitivity (low income)")
     meal_distance_weight: float = _p(1.5, "utility/km", 0, 20, "E", "walking-distance reluctance")
     meal_peer_weight: float = _p(2.0, "utility", 0, 10, "E", "per share of ties eating there")
+    delivery_distance_weight: float = _p(
+        0.5, "logit/km", 0, 10, "E", "meal delivery: reluctance per km from the canteen"
+    )
     meal_habit_weight: float = _p(1.0, "utility", 0, 10, "E", "repeat yesterday's choice")
 
     # --- employment: job platform and training ---------------------------------
@@ -197,7 +216,7 @@ class Params:
     job_platform: int = _p(1, "on/off", 0, 1, "A", "community job platform (五社联动)")
     platform_reach: float = _p(0.5, "share", 0, 1, "E", "job-seekers using the platform in a month")
     unit_vacancies_month: float = _p(0.2, "vacancies/unit/month", 0, 20, "E", "posted by enterprises")
-    platform_market_vacancies_month: float = _p(2.5, "vacancies/month", 0, 100, "E", "from the talent market")
+    platform_market_vacancies_month: float = _p(1.5, "vacancies/month", 0, 100, "E", "from the talent market")
     training_projects_year: int = _p(6, "projects/year", 0, 52, "A", "seasonal training projects")
     training_size: int = _p(8, "trainees/project", 0, 200, "E", "job-seekers per training project")
     training_effect: float = _p(1.0, "x", 0, 10, "E", "extra placement chance while trained")
@@ -205,7 +224,7 @@ class Params:
 
     # --- 大党委 joint meetings and projects -------------------------------------
     joint_meetings_per_year: int = _p(4, "meetings/year", 0, 12, "S", "roughly quarterly")
-    unit_money_year: float = _p(60000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit")
+    unit_money_year: float = _p(45000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit")
     pledge_share: float = _p(0.3, "share of budget left", 0, 1, "E", "pledged at a meeting")
     reciprocity_weight: float = _p(0.15, "x per success", 0, 5, "E", "larger pledges after joint successes")
     project_needs_per_grid: float = _p(1.0, "projects/grid", 0, 20, "E", "needs list at start")
@@ -281,6 +300,14 @@ def _check_value(f: dataclasses.Field, value: Any) -> None:
         raise InputError(f"parameter '{f.name}' = {value!r}: expected {allowed(f)}")
     if m["lo"] is not None and not (m["lo"] <= value <= m["hi"]):
         raise InputError(f"parameter '{f.name}' = {value!r} is out of range: expected {allowed(f)}")
+
+
+def check_like(param: str, value: Any, label: str) -> None:
+    """Validate ``value`` by parameter ``param``'s type and range; errors name ``label``."""
+    try:
+        _check_value(_spec(param), value)
+    except InputError as err:
+        raise InputError(str(err).replace(f"parameter '{param}'", label)) from None
 
 
 def parse_value(key: str, text: str) -> Any:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .canteen import open_canteen
 from .errors import InputError
-from .params import Params
+from .params import Params, check_like
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -142,8 +143,61 @@ class VolunteerDrive(Policy):
             model.committees[c].recruit(share=self.recruits, active_share=self.active_share)
 
 
+@dataclass(frozen=True)
+class AddCanteen(Policy):
+    """Open ``count`` more canteens in each listed community, sited where most
+    people aged 60+ live beyond walking distance of an open canteen.
+
+    Terms left as None take the ``canteen_*`` parameters.
+
+    Args:
+        count: canteens per community (1-5).
+        communities: community indices; None means every community.
+        seats, sittings, price, discount, subsidy, quality: the canteen's terms.
+    """
+
+    kind: ClassVar[str] = "add_canteen"
+    count: int = 1
+    communities: tuple[int, ...] | None = None
+    seats: int | None = None
+    sittings: int | None = None
+    price: float | None = None
+    discount: float | None = None
+    subsidy: float | None = None
+    quality: float | None = None
+
+    _TERMS: ClassVar[dict[str, str]] = {
+        "seats": "canteen_seats",
+        "sittings": "canteen_sittings",
+        "price": "canteen_price",
+        "discount": "canteen_elder_discount",
+        "subsidy": "canteen_subsidy",
+        "quality": "canteen_quality",
+    }
+
+    def validate(self, params: Params) -> None:
+        if not isinstance(self.count, int) or not 1 <= self.count <= 5:
+            raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 5]")
+        for term, param in self._TERMS.items():
+            value = getattr(self, term)
+            if value is not None:
+                check_like(param, value, f"policy '{self.kind}': {term}")
+        _check_communities(self.kind, self.communities, params)
+
+    def start(self, model: GovModel) -> None:
+        comms = self.communities if self.communities is not None else range(model.params.communities)
+        terms = {term: getattr(self, term) for term in self._TERMS}
+        opened = [open_canteen(model, c, **terms) for c in comms for _ in range(self.count)]
+        model.policy_memory[id(self)] = opened
+
+    def end(self, model: GovModel) -> None:
+        for k in model.policy_memory.pop(id(self)):
+            model.canteens.closed[k] = model.day
+        model.refresh_meal_geography()
+
+
 POLICY_TYPES: dict[str, type[Policy]] = {
-    cls.kind: cls for cls in (ParamChange, AddPartnerUnits, VolunteerDrive)
+    cls.kind: cls for cls in (ParamChange, AddPartnerUnits, VolunteerDrive, AddCanteen)
 }
 
 

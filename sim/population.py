@@ -163,7 +163,7 @@ def build_population(params: Params, rng: np.random.Generator) -> Population:
         y=(bld_y[building] + rng.normal(0, 5, n)).astype(np.float32),
         trust=trust,
         awareness=aware,
-        satisfaction=np.full(n, 0.7, dtype=np.float32),
+        satisfaction=np.full(n, params.satisfaction_baseline, dtype=np.float32),
         hh_type=hh_type,
         hh_size=hh_size,
         hh_building=hh_building,

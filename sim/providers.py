@@ -37,7 +37,8 @@ class UnitKind(enum.IntEnum):
     SOCIAL_ORG = 3
 
 
-# Share of each unit kind among member units [E]; skill level per need type.
+# Share of each unit kind among member units [E] (the enterprise share is the
+# parameter ``unit_enterprise_share``; the others keep these proportions).
 UNIT_MIX = {
     UnitKind.ENTERPRISE: 0.45,
     UnitKind.INSTITUTION: 0.25,
@@ -144,7 +145,10 @@ class ProviderTable:
     def add_units(self, community: np.ndarray, pop: Population, params: Params, rng, day: int) -> np.ndarray:
         """Add one partner unit per entry of ``community``, of a random kind."""
         k = len(community)
-        kinds = rng.choice(list(UNIT_MIX), size=k, p=list(UNIT_MIX.values()))
+        mix = np.array(list(UNIT_MIX.values()))
+        mix[1:] *= (1.0 - params.unit_enterprise_share) / mix[1:].sum()
+        mix[0] = params.unit_enterprise_share
+        kinds = rng.choice(list(UNIT_MIX), size=k, p=mix)
         skill = np.zeros((k, _N_TYPES), np.int8)
         for kind, levels in UNIT_SKILLS.items():
             for need, level in levels.items():

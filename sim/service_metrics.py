@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .canteen import Canteens
-from .needs import UNMET, NeedType
+from .needs import NeedType
 from .population import Employment
 from .projects import ProjectState
 from .window import Metric, Window, count, pop_mean, share
@@ -19,11 +19,7 @@ NAN = float("nan")
 def _books(w: Window, name: str) -> np.ndarray:
     """Canteen book column summed over canteens for each day of the window."""
     c: Canteens = w.model.canteens
-    days = np.asarray(c.book_days)
-    if len(days) == 0:
-        return np.zeros(0)
-    sel = (days >= w.d0) & (days <= w.d1)
-    return c.table(name)[sel].sum(axis=1)
+    return c.table(name)[max(w.d0, 0) : w.d1 + 1].sum(axis=1)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -41,17 +37,17 @@ def _meals(w: Window) -> float:
 
 def _occupancy(w: Window) -> float:
     c = w.model.canteens
-    days = np.asarray(c.book_days)
-    sel = (days >= w.d0) & (days <= w.d1)
-    open_days = np.array([c.is_open(int(d)) for d in days[sel]]) if sel.any() else np.zeros((0, c.n))
-    seats = float((open_days * c.capacity()).sum())
+    days = c.book_days[max(w.d0, 0) : w.d1 + 1]
+    opened, closed = np.asarray(c.opened, int), np.asarray(c.closed, int)
+    is_open = (opened <= days[:, None]) & ((closed < 0) | (closed > days[:, None]))
+    seats = float((is_open * c.capacity()).sum())
     return _ratio(float(_books(w, "meals_walkin").sum()), seats)
 
 
 def _unmet_type(kind: NeedType):
     def fn(w: Window, g: str) -> float:
         sel = w.closed & w.in_group(g) & (w.col("type") == kind)
-        return share(sel & np.isin(w.state, UNMET), sel)
+        return share(sel & w.unmet, sel)
 
     return fn
 
@@ -68,7 +64,7 @@ def _placements(w: Window, via: int | None) -> float:
 
 def _unemployment(w: Window, mask: np.ndarray | None = None) -> float:
     emp = w.model.pop.employment
-    force = np.isin(emp, (Employment.EMPLOYED, Employment.UNEMPLOYED))
+    force = (emp == Employment.EMPLOYED) | (emp == Employment.UNEMPLOYED)
     if mask is not None:
         force &= mask
     return share(force & (emp == Employment.UNEMPLOYED), force)
@@ -120,6 +116,15 @@ SERVICE_METRICS: tuple[Metric, ...] = (
         "canteen revenue / (food + labour cost)",
         lambda w, g: _ratio(
             _books(w, "revenue").sum(), _books(w, "food_cost").sum() + _books(w, "labour_cost").sum()
+        ),
+    ),
+    Metric(
+        "canteen_cost_recovery_with_subsidy",
+        "ratio",
+        "canteen (revenue + subsidy) / (food + labour cost)",
+        lambda w, g: _ratio(
+            _books(w, "revenue").sum() + _books(w, "subsidy").sum(),
+            _books(w, "food_cost").sum() + _books(w, "labour_cost").sum(),
         ),
     ),
     Metric(

@@ -43,9 +43,14 @@ class Window:
         longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
         self.ids = model.needs.recent(d0 - longest)
         self.masks = model.group_masks
+        self._cols: dict[str, np.ndarray] = {}
+        self._groups: dict[str, np.ndarray] = {}
 
     def col(self, name: str) -> np.ndarray:
-        return getattr(self.model.needs, name)[self.ids]
+        got = self._cols.get(name)
+        if got is None:
+            got = self._cols[name] = getattr(self.model.needs, name)[self.ids]
+        return got
 
     def during(self, name: str) -> np.ndarray:
         day = self.col(name)
@@ -64,7 +69,14 @@ class Window:
         return self.closed & (self.state == NeedState.DONE) & (self.col("provider") >= 0)
 
     def in_group(self, group: str) -> np.ndarray:
-        return self.masks[group][self.col("resident")]
+        got = self._groups.get(group)
+        if got is None:
+            got = self._groups[group] = self.masks[group][self.col("resident")]
+        return got
+
+    @cached_property
+    def unmet(self) -> np.ndarray:
+        return self.state >= NeedState.EXPIRED  # EXPIRED or LAPSED
 
     @property
     def days(self) -> int:
@@ -92,7 +104,15 @@ def share(num, den) -> float:
 
 
 def quantile(values, q) -> float:
-    return float(np.quantile(values, q)) if len(values) else float("nan")
+    """Linear-interpolated quantile (numpy's default), cheap on the small arrays of a day."""
+    n = len(values)
+    if n == 0:
+        return float("nan")
+    v = np.sort(values)
+    pos = q * (n - 1)
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
 def pop_mean(w: Window, g: str, col: str) -> float:

@@ -1,0 +1,149 @@
+"""Services (canteens, care, jobs, joint meetings, tutoring): directions on paired
+seeds, accounting identities and bad input."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from sim import GovModel, InputError, Params, run
+from sim.policies import AddCanteen, AddPartnerUnits, policy_from_dict
+
+SEEDS = (31, 32, 33, 34)
+DAYS = 240
+
+
+@functools.cache
+def _summary(params: Params, policies: tuple, seed: int, days: int) -> dict:
+    return run(params, seed=seed, days=days, policies=policies).summary
+
+
+DEFAULT = Params()
+
+
+def _diffs(key, base=DEFAULT, other=None, policies=(), days=DAYS):
+    """Paired differences other - base of ``key`` over SEEDS (runs are cached)."""
+    other = other or base
+    a = [_summary(base, (), s, days)[key] for s in SEEDS]
+    b = [_summary(other, tuple(policies), s, days)[key] for s in SEEDS]
+    return np.array(b) - np.array(a)
+
+
+def test_second_canteen_feeds_more_elderly_alone_and_lowers_their_unmet_meal_need():
+    policy = (AddCanteen(count=1),)
+    meals = _diffs("canteen_meals_elderly_alone_per_day", policies=policy)
+    assert np.all(meals > 0), meals
+    unmet = _diffs("unmet_rate_meal.elderly_alone", policies=policy)
+    assert unmet.mean() < 0, unmet
+
+
+def test_price_rise_lowers_canteen_uptake():
+    d = _diffs("canteen_meals_per_day", other=Params().replace(canteen_price=15.0), days=120)
+    assert np.all(d < -10), d
+
+
+def test_more_partner_units_raise_projects_and_pledged_money():
+    more = (AddPartnerUnits(count=10),)
+    assert np.all(_diffs("money_pledged", policies=more, days=365) > 0)
+    assert _diffs("projects_completed", policies=more, days=365).mean() > 1
+
+
+def test_training_raises_placements():
+    none = Params().replace(training_projects_year=0)
+    d = _diffs("placements_platform", base=none, other=DEFAULT, days=365)
+    d += _diffs("placements_market", base=none, other=DEFAULT, days=365)
+    assert d.mean() > 0, d
+
+
+def test_no_tutoring_raises_migrant_childrens_unmet_tutoring_need():
+    d = _diffs("unmet_rate_tutoring.migrant_children", other=Params().replace(tutoring_programme=0), days=120)
+    assert np.all(d > 0.3), d
+
+
+def test_canteen_below_break_even_closes():
+    cheap = Params().replace(canteen_price=4.0, canteen_loss_tolerance=20000.0)
+    m = GovModel(cheap, seed=1, collect=False)
+    m.run(200)
+    assert m.canteens.closed[0] > 0
+    assert m.canteens.balance[0] < -20000.0
+    assert not m.canteens.is_open(m.day).any()
+
+
+@pytest.fixture(scope="module")
+def busy():
+    m = GovModel(Params().replace(partner_units=19), seed=8)
+    m.run(365)
+    return m
+
+
+def test_money_pledged_equals_spent_plus_held(busy):
+    b = busy.projects
+    assert b.pledged() > 0 and b.spent() > 0
+    assert b.pledged() == pytest.approx(b.spent() + b.held(), rel=1e-9)
+
+
+def test_walk_in_meals_never_exceed_seats_times_sittings(busy):
+    c = busy.canteens
+    assert np.all(c.table("meals_walkin") <= c.capacity() + 1e-9)
+
+
+def test_canteen_books_balance(busy):
+    c = busy.canteens
+    profit = c.table("revenue") + c.table("subsidy") - c.table("food_cost") - c.table("labour_cost")
+    assert profit.sum(axis=0) == pytest.approx(np.asarray(c.balance))
+    assert c.table("meals_60plus").sum() <= (c.table("meals_walkin") + c.table("meals_delivered")).sum()
+
+
+def test_unmet_needs_worsen_care():
+    """Care levels rise faster where needs go unmet (no volunteers, no staff)."""
+    starved = Params().replace(
+        volunteer_registration=0.0,
+        recruitment_month=0.0,
+        partner_units=0,
+        care_centre_staff=0,
+        social_workers=0,
+    )
+    worse = _diffs("care_worsened", base=DEFAULT, other=starved, days=365)
+    assert worse.mean() > 0, worse
+
+
+@pytest.mark.parametrize(
+    ("table", "needle"),
+    [
+        ({"kind": "add_canteen", "seats": -5}, "seats"),
+        ({"kind": "add_canteen", "price": 150.0}, "price"),
+        ({"kind": "add_canteen", "price": "cheap"}, "price"),
+        ({"kind": "add_canteen", "communities": [3]}, "community 3"),
+    ],
+)
+def test_bad_canteen_policies(table, needle):
+    with pytest.raises(InputError, match=needle) as err:
+        policy_from_dict(table).validate(Params())
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("canteen_seats", -1, "canteen_seats"),
+        ("canteen_price", 101.0, "canteen_price"),
+        ("project_cost_scale", -2.0, "project_cost_scale"),
+        ("unit_money_year", "lots", "unit_money_year"),
+    ],
+)
+def test_bad_service_parameters(key, value, needle):
+    with pytest.raises(InputError, match=needle):
+        Params().replace(**{key: value})
+
+
+def test_calibration_table_is_generated_and_current():
+    """docs/calibration.md comes from `python -m sim.calibration`, lists every target, all matching."""
+    from pathlib import Path
+
+    from sim.calibration import TARGETS
+
+    text = (Path(__file__).parent.parent / "docs" / "calibration.md").read_text()
+    assert "Generated by `govsim calibrate" in text or "Generated by `python -m sim.calibration" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| pattern")]
+    assert [r.split("|")[1].strip() for r in rows] == [t.name for t in TARGETS]
+    assert all(r.rstrip(" |").endswith("yes") for r in rows), "a calibration target no longer matches"
