@@ -101,6 +101,7 @@ def cmd_compare(args) -> int:
     if len(scenarios) < 2:
         raise InputError("compare: give at least two scenarios (the first is the reference)")
     executor = _prepare(args)
+    _warn_late_policies(scenarios, args.days)
     comp = compare(
         scenarios,
         out=args.out,
@@ -130,6 +131,7 @@ def cmd_sweep(args) -> int:
     params, _ = base.build()
     levers = [parse_lever(t, params) for t in args.levers]
     executor = _prepare(args)
+    _warn_late_policies([base], args.days)
     res = sweep(
         base,
         levers,
@@ -152,6 +154,18 @@ def cmd_sweep(args) -> int:
     _report(res.result)
     print(f"sweep tables: {res.folder}")
     return 0
+
+
+def _warn_late_policies(scenarios, days: int) -> None:
+    """A policy that starts after the last simulated day has no effect: say so (not an error)."""
+    for s in scenarios:
+        for i, p in enumerate(s.policies):
+            if p.get("start_day", 0) >= days:
+                print(
+                    f"govsim: note: {s.source}: policies[{i}] starts on day {p['start_day']}, "
+                    f"after the last simulated day ({days - 1}); it has no effect",
+                    file=sys.stderr,
+                )
 
 
 def _report(result) -> None:
