@@ -21,6 +21,7 @@ SHIPPED = [
     "no_closed_loop",
     "ageing_shock",
     "combined_package",
+    "extra_canteen",
 ]
 ROOT = Path(__file__).resolve().parents[1]
 
