@@ -1,4 +1,4 @@
-"""The ``govsim`` command line: run, params, metrics; compare and sweep (:mod:`sim.experiments`).
+"""The ``govsim`` command line: run, params, metrics; compare and sweep (:mod:`sim.experiments`); dashboard.
 
 Bad input exits with status 2 and one line on stderr naming the value and
 what is allowed; no tracebacks for user errors.
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import metrics
+from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
 from .params import Params, describe
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("metrics", help="list every outcome with its definition")
     m.add_argument("--json", action="store_true", help="machine-readable output")
     experiments_cli.add_parsers(sub)
+    dashboard_cli.add_parser(sub)
     return parser
 
 
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handlers = {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}
-        return {**handlers, **experiments_cli.COMMANDS}[args.command](args)
+        return {**handlers, **experiments_cli.COMMANDS, **dashboard_cli.COMMANDS}[args.command](args)
     except InputError as err:
         print(f"govsim: error: {err}", file=sys.stderr)
         return 2

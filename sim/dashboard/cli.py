@@ -1,0 +1,100 @@
+"""``govsim dashboard``: serve the SolaraViz dashboard, on the loopback interface unless told otherwise.
+
+The dashboard has no login and runs models on request, so it listens on
+127.0.0.1 by default; any other address needs ``--allow-remote``. Checks run
+before the server starts and raise :class:`~sim.InputError` (one line, exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import ipaddress
+import socket
+import subprocess
+import sys
+
+from ..errors import InputError
+
+DEFAULT_PORT = 8765
+APP = "sim.dashboard.app"
+
+
+def add_parser(sub) -> None:
+    """Add ``dashboard`` to the subcommands ``sub`` of the main parser."""
+    d = sub.add_parser(
+        "dashboard",
+        help="serve the interactive dashboard (Mesa SolaraViz) on 127.0.0.1",
+        description="Serve the dashboard: policy levers, the neighbourhood network and live charts.",
+    )
+    d.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    d.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who can reach it can run models (no login)",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected a port number in [1, 65535]")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address ``host`` names is a loopback address (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0].split("%")[0]).is_loopback for i in infos)
+
+
+def check(host: str, port: int, allow_remote: bool) -> None:
+    """Refuse a non-loopback host without ``allow_remote``, a missing viz extra, a port in use."""
+    if not allow_remote and not is_loopback(host):
+        raise InputError(
+            f"--host {host} is not a loopback address; the dashboard has no login, so serving it "
+            "beyond this machine needs --allow-remote"
+        )
+    if importlib.util.find_spec("solara") is None:
+        raise InputError("the dashboard needs the viz extra: pip install -e '.[viz]'")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host.strip("[]"), port))
+        except OSError as err:
+            raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+
+
+def command(host: str, port: int) -> list[str]:
+    """The solara command that serves the app (production mode, no browser opened)."""
+    return [
+        sys.executable, "-m", "solara", "run", APP,
+        "--host", host, "--port", str(port), "--production", "--no-open",
+    ]  # fmt: skip
+
+
+def cmd_dashboard(args) -> int:
+    check(args.host, args.port, args.allow_remote)
+    print(f"govsim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    proc = subprocess.Popen(command(args.host, args.port))
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 130
+
+
+COMMANDS = {"dashboard": cmd_dashboard}
