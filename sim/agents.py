@@ -57,20 +57,21 @@ class Volunteer(_ProviderAgent):
         scaled by low motivation applies.
         """
         m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
-        u = m.month_draws[i]
-        load = pr.hours_used[i] / max(float(pr.hours_pref[i]), 1e-6)
+        u = m.month_draws[i].tolist()
+        load = float(pr.hours_used[i]) / max(float(pr.hours_pref[i]), 1e-6)
         served = min(int(pr.services_month[i]), 4) / 4.0
         change = 0.08 * p.recognition * served - 0.15 * max(0.0, load - 1.0)
         change += -0.01 * int(pr.declines_month[i]) + 0.05 * (u[3] - 0.5)
-        pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
+        motivation = min(1.0, max(0.0, float(pr.motivation[i]) + change))
+        pr.motivation[i] = motivation
         hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
-        hazard *= 2.0 * (1.0 - pr.motivation[i])
+        hazard *= 2.0 * (1.0 - motivation)
         if pr.state[i] == ProviderState.ACTIVE:
             if load > p.burnout_load and u[0] < p.burnout_prob:
                 self.leave(burnout=True)
             elif u[1] < hazard:
                 self.leave(burnout=False)
-            elif u[2] < p.deactivation_month * 2.0 * (1.0 - pr.motivation[i]):
+            elif u[2] < p.deactivation_month * 2.0 * (1.0 - motivation):
                 pr.state[i] = ProviderState.INACTIVE
         elif u[1] < hazard:
             self.leave(burnout=False)

@@ -137,11 +137,15 @@ def open_default_canteens(model: GovModel) -> None:
     p = model.params
     for community in range(p.communities):
         for _ in range(p.canteens_per_community):
-            open_canteen(model, community)
+            open_canteen(model, community, refresh=False)
+    model.refresh_meal_geography()
 
 
-def open_canteen(model: GovModel, community: int, **overrides: float) -> int:
-    """Open a canteen in ``community`` with the parameter defaults unless overridden."""
+def open_canteen(model: GovModel, community: int, refresh: bool = True, **overrides: float) -> int:
+    """Open a canteen in ``community`` with the parameter defaults unless overridden.
+
+    ``refresh=False`` skips recomputing every diner's nearest canteen (the caller does it once).
+    """
     p = model.params
     terms = {
         "seats": p.canteen_seats,
@@ -154,7 +158,8 @@ def open_canteen(model: GovModel, community: int, **overrides: float) -> int:
     terms.update({k: v for k, v in overrides.items() if v is not None})
     x, y = site_for_new_canteen(model, community)
     k = model.canteens.add(community=community, x=x, y=y, day=model.day, **terms)
-    model.refresh_meal_geography()
+    if refresh:
+        model.refresh_meal_geography()
     return k
 
 
@@ -170,11 +175,16 @@ def nearest_canteen(model: GovModel, who: np.ndarray) -> tuple[np.ndarray, np.nd
     c, pop = model.canteens, model.pop
     best = np.full(len(who), -1, np.int64)
     dist = np.full(len(who), np.inf)
+    comm = pop.community[who]
+    order = np.arange(len(who)) if np.all(comm[1:] >= comm[:-1]) else np.argsort(comm, kind="stable")
+    sorted_comm = comm[order]
     for k in np.flatnonzero(c.is_open(model.day)):
-        same = pop.community[who] == c.community[k]
-        d = np.hypot(pop.x[who] - c.x[k], pop.y[who] - c.y[k]) / 1000.0
-        closer = same & (d < dist)
-        best[closer], dist[closer] = k, d[closer]
+        lo, hi = np.searchsorted(sorted_comm, [c.community[k], c.community[k] + 1])
+        rows = order[lo:hi]
+        r = who[rows]
+        d = np.hypot(pop.x[r] - c.x[k], pop.y[r] - c.y[k]) / 1000.0
+        closer = d < dist[rows]
+        best[rows[closer]], dist[rows[closer]] = k, d[closer]
     return best, dist
 
 
@@ -182,8 +192,7 @@ def choose_lunch(model: GovModel) -> None:
     """The daily lunch choice and the canteens' walk-in meals (stream ``meals``)."""
     p, pop, c = model.params, model.pop, model.canteens
     who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
-    rng = model.streams["meals"]
-    noise = rng.gumbel(size=(len(who), 4))
+    draws = model.streams["meals"].random((3, len(who)))  # choice, queue priority, second choice
     last = model.meal_choice[who]
     has = near >= 0
     k = np.where(has, near, 0)
@@ -208,15 +217,21 @@ def choose_lunch(model: GovModel) -> None:
     )
     u[:, Meal.SKIP] = p.meal_skip_preference
     u[np.arange(len(who)), np.clip(last, 0, 3)] += np.where(last >= 0, p.meal_habit_weight, 0.0)
-    u += noise
-    choice = u.argmax(axis=1)
-    turned = _apply_capacity(model, choice, k, noise[:, Meal.CANTEEN])
+    choice = _logit_choice(u, draws[0])
+    turned = _apply_capacity(model, choice, k, draws[1])
     if turned.any():
-        u[turned, Meal.CANTEEN] = -np.inf
-        choice[turned] = u[turned].argmax(axis=1)
+        u[turned, Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
+        choice[turned] = _logit_choice(u[turned], draws[2][turned])
     model.meal_choice[who] = choice
     eat = choice == Meal.CANTEEN
     _book_walkins(model, who[eat], k[eat], price[eat], np.bincount(k[turned], minlength=c.n))
+
+
+def _logit_choice(u: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Multinomial-logit choice per row of utilities ``u`` with one uniform per row."""
+    w = np.exp(u - u.max(axis=1, keepdims=True))
+    cum = np.cumsum(w, axis=1)
+    return (draw[:, None] * cum[:, -1:] >= cum).sum(axis=1)
 
 
 def _apply_capacity(model: GovModel, choice, k, priority) -> np.ndarray:

@@ -8,7 +8,8 @@ no cooking and no walking to the canteen.
 
 Need arrivals keep common random numbers: the ``needs`` stream draws with the
 rates of day 0 in every scenario; the extra needs of residents whose care
-level has since risen come from the ``care`` stream.
+level has since risen come from the ``care_needs`` stream, and the monthly
+progression draws from ``care``, one number per resident whatever the policy.
 """
 
 from __future__ import annotations
@@ -54,11 +55,11 @@ def refresh_excess_rates(model: GovModel) -> None:
 
 
 def excess_arrivals(model: GovModel) -> tuple[np.ndarray, np.ndarray]:
-    """Today's extra needs of residents with raised rates (stream ``care``)."""
+    """Today's extra needs of residents with raised rates (stream ``care_needs``)."""
     who, cum = model.excess_rows, model.excess_cum
     if len(who) == 0:
         return who, np.empty(0, np.int8)
-    u = model.streams["care"].random(len(who))
+    u = model.streams["care_needs"].random(len(who))
     hit = np.flatnonzero(u < cum[:, -1])
     kind = (u[hit, None] >= cum[hit]).sum(axis=1)
     return who[hit], kind.astype(np.int8)

@@ -36,6 +36,14 @@ def _response(w: Window, g: str, q: float) -> float:
     return quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
 
 
+def pop_mean_of(w: Window, values: np.ndarray, g: str) -> float:
+    """Mean of a per-resident array over group ``g``."""
+    if g == "all":
+        return float(values.mean())
+    idx = w.model.group_index[g]
+    return float(values[idx].mean()) if len(idx) else float("nan")
+
+
 def _neighbour_degree(w: Window) -> np.ndarray:
     return w.model.neighbour_ties
 
@@ -258,14 +266,14 @@ METRICS: tuple[Metric, ...] = (
         "ties_per_person",
         "ties",
         "ties outside the household per resident",
-        lambda w, g: float(_neighbour_degree(w)[w.masks[g]].mean()) if w.masks[g].any() else float("nan"),
+        lambda w, g: w.network_cached(f"ties.{g}", lambda: pop_mean_of(w, _neighbour_degree(w), g)),
         True,
     ),
     Metric(
         "isolated_share",
         "share",
         "residents with no tie outside their household",
-        lambda w, g: share(w.masks[g] & (_neighbour_degree(w) == 0), w.masks[g]),
+        lambda w, g: w.network_cached(f"isolated.{g}", lambda: pop_mean_of(w, _neighbour_degree(w) == 0, g)),
         True,
     ),
     Metric(
@@ -278,7 +286,7 @@ METRICS: tuple[Metric, ...] = (
         "cross_building_share",
         "share",
         "neighbour ties that link two buildings",
-        lambda w, g: _cross_building(w),
+        lambda w, g: w.network_cached("cross_building", lambda: _cross_building(w)),
     ),
     # --- volunteers ---
     Metric(

@@ -65,6 +65,7 @@ class GovModel(mesa.Model):
         self._build_services()
         self.refresh_tie_counts()
         self._clustering: tuple[int, float] = (-1, float("nan"))
+        self.network_metric_cache: dict = {}
         self.datacollector = metrics.make_collector() if collect else None
 
     # --- construction ---------------------------------------------------------------
@@ -208,7 +209,14 @@ class GovModel(mesa.Model):
         """Resident masks of the reporting groups (recomputed after employment changes)."""
         if self._group_masks is None:
             self._group_masks = group_masks(self)
+            self._group_index = {g: np.flatnonzero(m) for g, m in self._group_masks.items()}
         return self._group_masks
+
+    @property
+    def group_index(self) -> dict[str, np.ndarray]:
+        """Resident rows of each reporting group."""
+        self.group_masks  # noqa: B018 - builds the index with the masks
+        return self._group_index
 
     def clustering(self) -> float:
         """Mean local clustering, recomputed only when the network has changed."""

@@ -26,6 +26,7 @@ STREAMS = (
     "units",
     "meals",
     "care",
+    "care_needs",
     "jobs",
     "projects",
     "activities",

@@ -78,6 +78,17 @@ class Window:
     def unmet(self) -> np.ndarray:
         return self.state >= NeedState.EXPIRED  # EXPIRED or LAPSED
 
+    def network_cached(self, key: str, fn: Callable[[], float]) -> float:
+        """A value that depends only on the ties, recomputed when the network changes."""
+        cache = self.model.network_metric_cache
+        version = self.model.net.version
+        if cache.get("version") != version:
+            cache.clear()
+            cache["version"] = version
+        if key not in cache:
+            cache[key] = fn()
+        return cache[key]
+
     @property
     def days(self) -> int:
         return self.d1 - self.d0 + 1
@@ -116,8 +127,11 @@ def quantile(values, q) -> float:
 
 
 def pop_mean(w: Window, g: str, col: str) -> float:
-    m = w.masks[g]
-    return float(getattr(w.model.pop, col)[m].mean()) if m.any() else float("nan")
+    values = getattr(w.model.pop, col)
+    if g == "all":
+        return float(values.mean())
+    idx = w.model.group_index[g]
+    return float(values[idx].mean()) if len(idx) else float("nan")
 
 
 def gini(x: np.ndarray) -> float:
