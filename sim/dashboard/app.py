@@ -30,13 +30,15 @@ class DashboardModel(GovModel):
     Args:
         seed: run seed (0-99 from the slider).
         extra: free text of other ``key=value`` parameter settings.
+        scenario: passed by SolaraViz's Reset (a Mesa ``Scenario``); ignored, since the
+            controls are govsim's scenario.
         **levers: parameter name -> control value (see :data:`~sim.dashboard.levers.LEVERS`).
 
     Attributes:
         input_errors: one line per rejected value; the model runs without them.
     """
 
-    def __init__(self, seed: int = 0, extra: str = "", **levers: Any) -> None:
+    def __init__(self, seed: int = 0, extra: str = "", scenario: object = None, **levers: Any) -> None:
         params, errors = build_params(levers, extra)
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             errors.append(f"seed = {seed!r}: expected an integer >= 0")
@@ -70,21 +72,22 @@ def _lever_text(model: DashboardModel) -> str:
 def StatusCard(model: DashboardModel) -> None:
     """Rejected inputs, the parameters in use, how the controls apply, and the run so far."""
     update_counter.get()
-    for message in getattr(model, "input_errors", []):
-        solara.Error(f"govsim: error: {message} (not applied)", dense=True)
     df = _table(model)
     unmet = charts.unmet_so_far(df).iloc[-1] if len(df) else float("nan")
     shown = "-" if unmet != unmet else f"{unmet:.1%}"
-    solara.Markdown(
-        f"**{model.pop.n:,} residents**, seed {model.seed} · days simulated: **{model.steps}** · "
-        f"unmet need so far: **{shown}**\n\n"
-        f"In use: {_lever_text(model)}"
-    )
-    solara.Text(
-        f"The sidebar's controls apply when you press Reset. Step runs as many days as the "
-        f"Render Interval (default {RENDER_INTERVAL}); ▶ plays.",
-        style={"font-size": "0.85em", "color": "#1565c0"},
-    )
+    with solara.Column(style={"height": "100%", "overflow-y": "auto"}):  # never spill over the charts
+        for message in getattr(model, "input_errors", []):
+            solara.Error(f"govsim: error: {message} (not applied)", dense=True)
+        solara.Markdown(
+            f"**{model.pop.n:,} residents**, seed {model.seed} · days simulated: **{model.steps}** · "
+            f"unmet need so far: **{shown}**"
+        )
+        solara.Text(
+            f"The sidebar's controls apply when you press Reset. Step runs as many days as the "
+            f"Render Interval (default {RENDER_INTERVAL}); ▶ plays.",
+            style={"font-size": "0.85em", "color": "#1565c0"},
+        )
+        solara.Markdown(f"In use: {_lever_text(model)}", style={"font-size": "0.85em"})
 
 
 @solara.component

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import ipaddress
+import os
 import socket
-import subprocess
 import sys
 
 from ..errors import InputError
@@ -87,14 +87,10 @@ def command(host: str, port: int) -> list[str]:
 
 def cmd_dashboard(args) -> int:
     check(args.host, args.port, args.allow_remote)
-    print(f"govsim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
-    proc = subprocess.Popen(command(args.host, args.port))
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait()
-        return 130
+    print(f"govsim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    cmd = command(args.host, args.port)
+    os.execv(cmd[0], cmd)  # the server replaces this process: signals reach it directly
+    return 0  # not reached
 
 
 COMMANDS = {"dashboard": cmd_dashboard}
