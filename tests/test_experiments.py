@@ -207,3 +207,22 @@ def test_grid_table_counts_every_unmet_need(pair):
     assert len(grid) > 1 and np.isfinite(grid[["x_m", "y_m"]].to_numpy()).all()
     assert grid.residents.sum() == summary["residents"]
     assert grid.unmet.sum() >= summary["residents_unmet"] > 0
+
+
+def test_code_version_tracks_the_model_not_the_front_ends(tmp_path, monkeypatch):
+    from sim.experiments import task
+
+    files = ["model.py", "cli.py", "dashboard/app.py", "experiments/plots.py", "experiments/task.py"]
+    for f in files:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("x = 1\n")
+    monkeypatch.setattr(task, "SIM_DIR", tmp_path)
+    version = task.code_version.__wrapped__
+    v0 = version()
+    for f in files[1:4]:  # front ends and presentation: runs stay valid
+        (tmp_path / f).write_text("x = 2\n")
+        assert version() == v0, f
+    for f in ("model.py", "experiments/task.py"):  # what a run executes: a new version
+        (tmp_path / f).write_text("x = 3\n")
+        assert version() != v0, f
+        v0 = version()

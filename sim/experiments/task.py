@@ -30,20 +30,23 @@ from .scenario import Scenario
 SIM_DIR = Path(__file__).resolve().parents[1]
 # The only files of this subpackage that change what a run computes.
 RUN_MODULES = ("task.py", "scenario.py")
+# Front ends that a run never imports (the model must not import them either).
+FRONT_ENDS = ("cli.py", "dashboard")
 
 
 @cache
 def code_version() -> str:
     """Hash of the ``sim/`` source files that decide a run's outputs.
 
-    Every ``sim/**/*.py`` outside ``sim/experiments/`` counts, and of this
-    subpackage the modules that build and run a scenario (:data:`RUN_MODULES`);
-    store, executors, statistics, plots and the CLI do not change results.
+    Every ``sim/**/*.py`` counts except the front ends (``sim/cli.py``,
+    ``sim/dashboard/``) and, of this subpackage, everything but the modules that
+    build and run a scenario (:data:`RUN_MODULES`): editing plots, statistics,
+    the store or a command line does not invalidate finished runs.
     """
     h = hashlib.sha256()
     for path in sorted(SIM_DIR.rglob("*.py")):
         rel = path.relative_to(SIM_DIR)
-        if rel.parts[0] == "experiments" and rel.name not in RUN_MODULES:
+        if rel.parts[0] in FRONT_ENDS or (rel.parts[0] == "experiments" and rel.name not in RUN_MODULES):
             continue
         h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
