@@ -271,7 +271,7 @@ def close_books(model: GovModel, delivered_to: np.ndarray) -> None:
     p, c, pop = model.params, model.canteens, model.pop
     n = c.n
     today = model.canteen_today
-    k, _ = nearest_canteen(model, delivered_to)
+    k = model.canteen_of[delivered_to]
     ok = k >= 0
     k, got = k[ok], delivered_to[ok]
     price = np.asarray(c.price)[k] * np.where(pop.elder[got], 1 - np.asarray(c.discount)[k], 1.0)

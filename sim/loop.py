@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import care
-from .canteen import Meal, nearest_canteen
+from .canteen import Meal
 from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType, draw_arrivals
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
@@ -195,12 +195,7 @@ def _distance_km(model: GovModel, pair_p, r):
 
 def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
     """Extra distance of fetching a meal from the resident's nearest canteen (3 km if none)."""
-    meal = kind == NeedType.MEAL
-    extra = np.zeros(len(r))
-    if meal.any():
-        _, dist = nearest_canteen(model, r[meal])
-        extra[meal] = np.minimum(dist, 3.0)
-    return extra
+    return np.where(kind == NeedType.MEAL, np.minimum(model.canteen_km[r], 3.0), 0.0)
 
 
 def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):

@@ -162,10 +162,13 @@ class GovModel(mesa.Model):
         self.refresh_meal_geography()
 
     def refresh_meal_geography(self) -> None:
-        """Nearest open canteen of each diner (after a canteen opens or closes)."""
+        """Nearest open canteen of every resident (after a canteen opens or closes)."""
         if not hasattr(self, "diner_rows"):
             self.diner_rows = canteen.diners(self)
-        self.diner_canteen, self.diner_distance = canteen.nearest_canteen(self, self.diner_rows)
+        everyone = np.arange(self.pop.n)
+        self.canteen_of, self.canteen_km = canteen.nearest_canteen(self, everyone)
+        self.diner_canteen = self.canteen_of[self.diner_rows]
+        self.diner_distance = self.canteen_km[self.diner_rows]
 
     def group_masks_changed(self) -> None:
         """Group membership may have changed (employment): recompute masks when next needed."""
