@@ -7,8 +7,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 DAYS   ?= 365
+REPS   ?= 4
 
-.PHONY: demo test lint format bench venv clean
+.PHONY: demo test lint format bench calibrate venv clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -23,7 +24,7 @@ $(STAMP): $(PY) pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/govsim run --days $(DAYS) --out $(OUT)
+	$(VENV)/bin/govsim compare baseline extra_canteen more_partner_units --reps $(REPS) --days $(DAYS) --out $(OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -38,6 +39,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_community.py
+
+calibrate: $(STAMP)
+	$(PY) -m sim.calibration --seeds 10 --out docs/calibration.md
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache

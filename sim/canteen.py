@@ -251,6 +251,7 @@ def _apply_capacity(model: GovModel, choice, k, priority) -> np.ndarray:
 def _book_walkins(model: GovModel, eaters, k, paid, turned_away) -> None:
     c, pop = model.canteens, model.pop
     n = c.n
+    model.last_canteen_day[eaters] = model.day
     today = {
         "meals_walkin": np.bincount(k, minlength=n).astype(float),
         "meals_60plus": np.bincount(k, pop.elder[eaters], n),
@@ -274,6 +275,7 @@ def close_books(model: GovModel, delivered_to: np.ndarray) -> None:
     k = model.canteen_of[delivered_to]
     ok = k >= 0
     k, got = k[ok], delivered_to[ok]
+    model.last_canteen_day[got] = model.day
     price = np.asarray(c.price)[k] * np.where(pop.elder[got], 1 - np.asarray(c.discount)[k], 1.0)
     today["meals_delivered"] = np.bincount(k, minlength=n).astype(float)
     today["meals_60plus"] = today["meals_60plus"] + np.bincount(k, pop.elder[got], n)

@@ -115,6 +115,7 @@ class GovModel(mesa.Model):
         self.canteen_peer_share = np.zeros(n)
         self.canteens = Canteens()
         self.canteen_today: dict[str, np.ndarray] = {}
+        self.last_canteen_day = np.full(n, -1, np.int32)
         canteen.open_default_canteens(self)
         self.worsened = np.zeros(n, np.int16)
         self.excess_rows = np.empty(0, np.int64)

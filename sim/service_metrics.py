@@ -44,6 +44,14 @@ def _occupancy(w: Window) -> float:
     return _ratio(float(_books(w, "meals_walkin").sum()), seats)
 
 
+def _residents_served(w: Window, g: str) -> float:
+    served = np.zeros(w.model.pop.n, bool)
+    served[w.col("resident")[w.by_provider]] = True
+    last = w.model.last_canteen_day
+    served |= (last >= w.d0) & (last <= w.d1)
+    return count(served & w.masks[g])
+
+
 def _unmet_type(kind: NeedType):
     def fn(w: Window, g: str) -> float:
         sel = w.closed & w.in_group(g) & (w.col("type") == kind)
@@ -90,6 +98,13 @@ SERVICE_METRICS: tuple[Metric, ...] = (
             True,
         )
         for t in NeedType
+    ),
+    Metric(
+        "residents_served",
+        "residents",
+        "distinct residents served by a provider or fed by a canteen (last meal in the window)",
+        lambda w, g: _residents_served(w, g),
+        True,
     ),
     # --- canteens ---
     Metric(
