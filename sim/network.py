@@ -46,6 +46,7 @@ class TieNetwork:
         self.w = np.empty(0, np.float32)
         self.kind = np.empty(0, np.int8)
         self.last_used = np.empty(0, np.int32)
+        self.key = np.empty(0, np.int64)
         self._pending: list[tuple[np.ndarray, np.ndarray, int, int]] = []
         self.version = 0
         self.consolidate()
@@ -58,44 +59,74 @@ class TieNetwork:
             self._pending.append((a[keep], b[keep], int(kind), day))
 
     def consolidate(self) -> None:
-        """Merge queued ties, drop dead ones, sort by key and rebuild the CSR."""
-        us, vs = [self.u], [self.v]
-        ws, ks, ls = [self.w], [self.kind], [self.last_used]
-        for a, b, kind, day in self._pending:
-            us.append(np.minimum(a, b).astype(np.int32))
-            vs.append(np.maximum(a, b).astype(np.int32))
-            ws.append(np.ones(len(a), np.float32))
-            ks.append(np.full(len(a), kind, np.int8))
-            ls.append(np.full(len(a), day, np.int32))
-        self._pending.clear()
-        u, v = np.concatenate(us), np.concatenate(vs)
-        w, kind, last = np.concatenate(ws), np.concatenate(ks), np.concatenate(ls)
-        alive = w > 0
-        u, v, w, kind, last = u[alive], v[alive], w[alive], kind[alive], last[alive]
-        key = u.astype(np.int64) * self.n + v
-        # Keep one row per pair: the strongest kind (lowest enum) and the latest use.
-        order = np.lexsort((kind, key))
-        key, u, v, w, kind, last = key[order], u[order], v[order], w[order], kind[order], last[order]
-        first = np.ones(len(key), bool)
-        first[1:] = key[1:] != key[:-1]
-        group = np.cumsum(first) - 1
-        w_max = np.zeros(first.sum(), np.float32)
-        np.maximum.at(w_max, group, w)
-        last_max = np.zeros(first.sum(), np.int32)
-        np.maximum.at(last_max, group, last)
-        self.u, self.v, self.kind = u[first], v[first], kind[first]
-        self.w, self.last_used, self.key = w_max, last_max, key[first]
+        """Drop dead ties, merge queued ones into the sorted edge list, rebuild the CSR.
+
+        Only the queued ties are sorted; they are matched against the existing
+        (sorted, unique) keys and inserted in place, so a week costs O(E) plus
+        the sort of what changed. A pair keeps its strongest kind (lowest enum),
+        its highest weight and its latest use.
+        """
+        alive = self.w > 0
+        if not alive.all():
+            self.u, self.v, self.w = self.u[alive], self.v[alive], self.w[alive]
+            self.kind, self.last_used, self.key = self.kind[alive], self.last_used[alive], self.key[alive]
+        if self._pending:
+            self._merge(*self._pending_arrays())
         self._build_csr()
         self.version += 1
 
+    def _pending_arrays(self):
+        """Queued ties as sorted, unique (key, u, v, kind, last) arrays."""
+        a = np.concatenate([p[0] for p in self._pending])
+        b = np.concatenate([p[1] for p in self._pending])
+        kind = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in self._pending])
+        last = np.concatenate([np.full(len(p[0]), p[3], np.int32) for p in self._pending])
+        self._pending.clear()
+        u, v = np.minimum(a, b).astype(np.int32), np.maximum(a, b).astype(np.int32)
+        key = u.astype(np.int64) * self.n + v
+        order = np.lexsort((kind, key))
+        key, u, v, kind, last = key[order], u[order], v[order], kind[order], last[order]
+        first = np.ones(len(key), bool)
+        first[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(first)
+        return key[first], u[first], v[first], kind[first], np.maximum.reduceat(last, starts)
+
+    def _merge(self, key, u, v, kind, last) -> None:
+        pos = np.searchsorted(self.key, key)
+        hit = pos < len(self.key)
+        hit[hit] = self.key[pos[hit]] == key[hit]
+        at = pos[hit]
+        self.w[at] = 1.0
+        self.kind[at] = np.minimum(self.kind[at], kind[hit])
+        self.last_used[at] = np.maximum(self.last_used[at], last[hit])
+        new, at = ~hit, pos[~hit]
+        self.key = np.insert(self.key, at, key[new])
+        self.u = np.insert(self.u, at, u[new])
+        self.v = np.insert(self.v, at, v[new])
+        self.w = np.insert(self.w, at, np.ones(new.sum(), np.float32))
+        self.kind = np.insert(self.kind, at, kind[new])
+        self.last_used = np.insert(self.last_used, at, last[new])
+
     def _build_csr(self) -> None:
-        ends = np.concatenate([self.u, self.v])
-        other = np.concatenate([self.v, self.u])
-        order = np.argsort(ends, kind="stable")
-        self.indices = other[order]
-        self.edge_of = np.concatenate([np.arange(len(self.u))] * 2)[order]
-        self.indptr = np.zeros(self.n + 1, np.int64)
-        np.cumsum(np.bincount(ends, minlength=self.n), out=self.indptr[1:])
+        """CSR of both directions. Edges are sorted by (u, v), so only the v side needs a sort;
+        each resident lists the ties where it is ``u`` (by v), then those where it is ``v`` (by u)."""
+        n, e = self.n, len(self.u)
+        deg_u = np.bincount(self.u, minlength=n)
+        deg_v = np.bincount(self.v, minlength=n)
+        self.indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(deg_u + deg_v, out=self.indptr[1:])
+        start = self.indptr[:-1]
+        self.indices = np.empty(2 * e, np.int32)
+        self.edge_of = np.empty(2 * e, np.int64)
+        ids = np.arange(e)
+        pos_u = start[self.u] + ids - (np.cumsum(deg_u) - deg_u)[self.u]
+        self.indices[pos_u] = self.v
+        self.edge_of[pos_u] = ids
+        by_v = np.argsort(self.v, kind="stable")
+        vs = self.v[by_v]
+        pos_v = start[vs] + deg_u[vs] + ids - (np.cumsum(deg_v) - deg_v)[vs]
+        self.indices[pos_v] = self.u[by_v]
+        self.edge_of[pos_v] = by_v
 
     # --- queries ------------------------------------------------------------------
     def degree(self, kinds: tuple[TieKind, ...] | None = None) -> np.ndarray:
