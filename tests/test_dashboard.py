@@ -146,7 +146,7 @@ def server():
     yield f"http://127.0.0.1:{port}/"
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=2)  # uvicorn's graceful shutdown waits for open websockets
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
