@@ -164,12 +164,13 @@ def _wait_text(page, text: str, timeout_ms: int = 60_000) -> None:
     page.wait_for_function("t => document.body.innerText.includes(t)", arg=text, timeout=timeout_ms)
 
 
-def _charts(page) -> list[str]:
-    """A digest of each image's bytes (network and three charts), once two reads agree."""
+def _charts(page, differs_from: list[str] | None = None) -> list[str]:
+    """A digest of each image's bytes (network and three charts), once two reads agree
+    (and, if given, differ from ``differs_from``: the page may not have re-rendered yet)."""
     last = None
-    for _ in range(20):
+    for _ in range(60):
         now = page.evaluate(_DIGESTS)
-        if now == last and len(now) == 4:
+        if now == last and len(now) == 4 and now != differs_from:
             return now
         last = now
         page.wait_for_timeout(250)
@@ -188,12 +189,18 @@ def test_slider_reset_and_step_change_the_charts(browser, server, tmp_path):
     _wait_text(page, f"Partner units per community: {LEVERS['partner_units'][3]}")
     page.get_by_role("button", name="Step").click()
     _wait_text(page, "days simulated: 7")
-    week1 = _charts(page)
+    week1 = _charts(page, differs_from=start)
     page.get_by_role("button", name="Step").click()
     _wait_text(page, "days simulated: 14")
-    week2 = _charts(page)
+    week2 = _charts(page, differs_from=week1)
     assert all(a != b for a, b in zip(start, week1, strict=True)), "every chart changed after a Step"
     assert sum(a != b for a, b in zip(week1, week2, strict=True)) >= 3, "the charts are live"
+    # The network view: colour by volunteer status instead of unmet need; the sample is announced.
+    _wait_text(page, "Sample: ")
+    page.get_by_role("button", name="colour by").click()
+    page.get_by_role("option", name="volunteer status").click()
+    recoloured = _charts(page, differs_from=week2)
+    assert recoloured[0] != week2[0] and recoloured[1:] == week2[1:]
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
     shown = page.inner_text("body")
