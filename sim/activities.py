@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .model import GovModel
 
 
-def _meet(model: GovModel, who: np.ndarray, tie_prob: float, rng) -> None:
+def _meet(model: GovModel, who: np.ndarray, tie_prob: float) -> None:
     """Each of ``who`` meets one random other of ``who`` in the same community."""
     if len(who) < 2:
         return
@@ -26,21 +26,24 @@ def _meet(model: GovModel, who: np.ndarray, tie_prob: float, rng) -> None:
     who, comm = who[order], comm[order]
     lo = np.searchsorted(comm, comm, "left")
     hi = np.searchsorted(comm, comm, "right")
-    other = who[lo + (rng.random(len(who)) * (hi - lo)).astype(np.int64)]
-    model.net.touch(who, other, model.day, rng.random(len(who)), tie_prob)
+    s, day = model.streams, model.day  # keyed by resident and day
+    other = who[lo + (s.uniform("meet_pick", who, day) * (hi - lo)).astype(np.int64)]
+    model.net.touch(who, other, day, s.uniform("meet_tie", who, day), tie_prob)
 
 
 def weekly_classes(model: GovModel) -> None:
     """Senior-university classes: enrolled elders meet classmates (stream ``activities``)."""
     if not model.params.activity_classes:
         return
-    _meet(model, model.class_members, model.params.class_tie_prob, model.streams["activities"])
+    members = model.class_members
+    members = members[model.pop.care_level[members] <= 1]  # those who can no longer walk stop coming
+    _meet(model, members, model.params.class_tie_prob)
 
 
 def enrol_classes(model: GovModel) -> None:
-    """Able elders enrol with probability ``class_enrolment`` (at start and when it changes)."""
+    """Able elders enrol with probability ``class_enrolment`` (once, when the model is built)."""
     pop = model.pop
-    u = model.streams["activities"].random(pop.n)
+    u = model.streams.uniform("class_enrol", np.arange(pop.n), 0)
     model.class_members = np.flatnonzero(
         pop.elder & (pop.care_level <= 1) & (u < model.params.class_enrolment)
     )
@@ -51,7 +54,6 @@ def market_day(model: GovModel) -> None:
     p = model.params
     if p.markets_per_month == 0 or (model.day % 30) % max(1, 30 // p.markets_per_month) != 0:
         return
-    rng = model.streams["activities"]
     adults = model.pop.age >= 18
-    who = np.flatnonzero(adults & (rng.random(model.pop.n) < p.market_attendance))
-    _meet(model, who, p.market_tie_prob, rng)
+    u = model.streams.uniform("market_attend", np.arange(model.pop.n), model.day)
+    _meet(model, np.flatnonzero(adults & (u < p.market_attendance)), p.market_tie_prob)

@@ -57,7 +57,7 @@ class Volunteer(_ProviderAgent):
         scaled by low motivation applies.
         """
         m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
-        u = m.month_draws[i].tolist()
+        u = m.month_draws[i].tolist()  # keyed by the provider's identity and the day
         load = float(pr.hours_used[i]) / max(float(pr.hours_pref[i]), 1e-6)
         served = min(int(pr.services_month[i]), 4) / 4.0
         change = 0.08 * p.recognition * served - 0.15 * max(0.0, load - 1.0)
@@ -99,25 +99,29 @@ class CommunityCommittee(mesa.Agent):
         super().__init__(model)
         self.community = community
 
-    def recruit(self, share: float | None = None, active_share: float = 0.6) -> None:
+    def recruit(
+        self, share: float | None = None, active_share: float = 0.6, decision: str = "recruit"
+    ) -> None:
         """Register new volunteers among adults who are not volunteers yet.
 
         Args:
             share: chance each such adult registers; ``recruitment_month`` if None.
             active_share: chance a new recruit starts active.
+            decision: name of the keyed draw ("recruit" monthly, "drive" for a drive).
         """
         m, pop = self.model, self.model.pop
         share = m.params.recruitment_month if share is None else share
-        rng = m.streams["recruit"]
         lo, hi = m.community_rows[self.community]  # residents are stored by community
         free = (pop.age[lo:hi] >= 18) & (m.provider_of_resident[lo:hi] < 0)
         pool = lo + np.flatnonzero(free)
-        k = rng.binomial(len(pool), share) if len(pool) else 0
-        if k == 0:
+        if len(pool) == 0:
             return
         weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (DESIGN §1)
-        who = rng.choice(pool, size=k, replace=False, p=weight / weight.sum())
-        m.add_volunteers(np.sort(who), active=rng.random(k) < active_share)
+        chance = np.minimum(1.0, share * weight / weight.mean())
+        # Keyed by resident and day: whether someone joins never depends on other communities.
+        who = pool[m.streams.uniform(decision, pool, m.day) < chance]
+        if len(who):
+            m.add_volunteers(who, active=m.streams.uniform("recruit_active", who, m.day) < active_share)
 
 
 class Resident:

@@ -4,7 +4,8 @@ Each :class:`Target` names a pattern from the Tiexi report or another source,
 the model settings that represent it, how to read it off a run's summary and
 the range counted as a match. :func:`calibrate` runs every target's settings
 over several seeds; :func:`to_markdown` writes the table kept in
-``docs/calibration.md`` (regenerate with ``govsim calibrate``).
+``docs/calibration.md`` (regenerate with ``make calibrate``, i.e.
+``python -m sim.calibration``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .population import Employment
+from .window import GROUPS
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -62,6 +63,7 @@ class Canteens:
     quality: list[float] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # -1 while open
+    closed_for_losses: list[bool] = field(default_factory=list)
     balance: list[float] = field(default_factory=list)
     books: dict[str, np.ndarray] = field(
         default_factory=lambda: {name: np.zeros((64, 4)) for name in ACCOUNT_COLUMNS}
@@ -89,6 +91,7 @@ class Canteens:
             getattr(self, name).append(terms[name])
         self.opened.append(day)
         self.closed.append(-1)
+        self.closed_for_losses.append(False)
         self.balance.append(0.0)
         return self.n - 1
 
@@ -192,7 +195,12 @@ def choose_lunch(model: GovModel) -> None:
     """The daily lunch choice and the canteens' walk-in meals (stream ``meals``)."""
     p, pop, c = model.params, model.pop, model.canteens
     who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
-    draws = model.streams["meals"].random((3, len(who)))  # choice, queue priority, second choice
+    s, day = model.streams, model.day  # keyed by resident and day: choice, queue place, second choice
+    draws = (
+        s.uniform("meal_choice", who, day),
+        s.uniform("meal_queue", who, day),
+        s.uniform("meal_second", who, day),
+    )
     last = model.meal_choice[who]
     has = near >= 0
     k = np.where(has, near, 0)
@@ -223,8 +231,22 @@ def choose_lunch(model: GovModel) -> None:
         u[turned, Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
         choice[turned] = _logit_choice(u[turned], draws[2][turned])
     model.meal_choice[who] = choice
+    _log_skips(model, who, choice)
     eat = choice == Meal.CANTEEN
     _book_walkins(model, who[eat], k[eat], price[eat], np.bincount(k[turned], minlength=c.n))
+
+
+def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray) -> None:
+    """Count, per reporting group, diners who do not cook and those of them who went
+    without a proper lunch today (an unmet meal need)."""
+    no_cook = ~model.pop.cooks_self[who]
+    skipped = no_cook & (choice == Meal.SKIP)
+    log = model.meal_log
+    if model.day >= len(log):
+        model.meal_log = log = np.concatenate([log, np.zeros_like(log)])
+    for j, g in enumerate(GROUPS):
+        mask = model.group_masks[g][who]
+        log[model.day, j] = (np.count_nonzero(no_cook & mask), np.count_nonzero(skipped & mask))
 
 
 def _logit_choice(u: np.ndarray, draw: np.ndarray) -> np.ndarray:
@@ -291,6 +313,7 @@ def close_books(model: GovModel, delivered_to: np.ndarray) -> None:
         c.balance[i] += float(profit[i])
         if is_open[i] and c.balance[i] < -p.canteen_loss_tolerance:
             c.closed[i] = model.day
+            c.closed_for_losses[i] = True
     c.record(model.day, today)
     if not c.is_open(model.day).all() and (c.is_open(model.day) != is_open).any():
         model.refresh_meal_geography()

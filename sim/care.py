@@ -8,7 +8,7 @@ no cooking and no walking to the canteen.
 
 Need arrivals keep common random numbers: the ``needs`` stream draws with the
 rates of day 0 in every scenario; the extra needs of residents whose care
-level has since risen come from the ``care_needs`` stream, and the monthly
+level has since risen use uniforms keyed by resident and day, and the monthly
 progression draws from ``care``, one number per resident whatever the policy.
 """
 
@@ -28,7 +28,8 @@ def monthly_care(model: GovModel) -> None:
     """Care levels rise; the excess need rates they imply are refreshed."""
     p, pop, b = model.params, model.pop, model.needs
     u = model.streams["care"].random(pop.n)  # one draw per resident per month, whatever the policy
-    recent = b.recent(model.day - 30)
+    longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
+    recent = b.recent(model.day - 30 - longest)  # needs that could have closed in the past 30 days
     unmet = recent[
         np.isin(b.state[recent], UNMET)
         & np.isin(b.type[recent], (NeedType.CARE, NeedType.MEAL))
@@ -55,11 +56,11 @@ def refresh_excess_rates(model: GovModel) -> None:
 
 
 def excess_arrivals(model: GovModel) -> tuple[np.ndarray, np.ndarray]:
-    """Today's extra needs of residents with raised rates (stream ``care_needs``)."""
+    """Today's extra needs of residents with raised rates (keyed by resident and day)."""
     who, cum = model.excess_rows, model.excess_cum
     if len(who) == 0:
         return who, np.empty(0, np.int8)
-    u = model.streams["care_needs"].random(len(who))
+    u = model.streams.uniform("care_need", who, model.day)
     hit = np.flatnonzero(u < cum[:, -1])
     kind = (u[hit, None] >= cum[hit]).sum(axis=1)
     return who[hit], kind.astype(np.int8)

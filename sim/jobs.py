@@ -18,6 +18,7 @@ import numpy as np
 
 from .population import Employment
 from .providers import ProviderKind, ProviderState, UnitKind
+from .rng import poisson_from_uniform
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -29,10 +30,18 @@ class Via(enum.IntEnum):
 
 
 def monthly_jobs(model: GovModel) -> None:
-    """Job loss, market and platform placements for the month (stream ``jobs``)."""
-    p, pop = model.params, model.pop
-    rng = model.streams["jobs"]
-    u = rng.random((3, pop.n))  # fixed-size draws keep the stream paired across policies
+    """Job loss, market and platform placements for the month.
+
+    Draws are keyed by resident (or community) and day, so one community's jobs
+    never depend on what happened in another.
+    """
+    p, pop, s, day = model.params, model.pop, model.streams, model.day
+    everyone = np.arange(pop.n)
+    u = [
+        s.uniform(name, everyone, day)
+        for name in ("market_find", "platform_reach", "platform_rank", "job_loss")
+    ]
+    employed_before = pop.employment == Employment.EMPLOYED
     seeker = pop.employment == Employment.UNEMPLOYED
     trained = model.trained_until >= model.day
     boost = 1.0 + p.training_effect * trained
@@ -43,20 +52,19 @@ def monthly_jobs(model: GovModel) -> None:
         seeker &= ~found
         for c in range(p.communities):
             lo, hi = model.community_rows[c]
-            cand = lo + np.flatnonzero(seeker[lo:hi] & (u[1, lo:hi] < p.platform_reach))
-            vacancies = _vacancies(model, c, rng)
+            cand = lo + np.flatnonzero(seeker[lo:hi] & (u[1][lo:hi] < p.platform_reach))
+            vacancies = _vacancies(model, c)
             if len(cand) == 0 or vacancies == 0:
                 continue
-            score = u[2, cand] / (skill[cand] * boost[cand])  # lower is better
+            score = u[2][cand] / (skill[cand] * boost[cand])  # lower is better
             _place(model, cand[np.argsort(score, kind="stable")[:vacancies]], Via.PLATFORM)
-    employed = pop.employment == Employment.EMPLOYED
-    lost = employed & (u[1] > 1.0 - p.job_loss_month)
+    lost = employed_before & (u[3] < p.job_loss_month)  # not those placed this month
     pop.employment[lost] = Employment.UNEMPLOYED
     model.group_masks_changed()
     model.refresh_diners()
 
 
-def _vacancies(model: GovModel, community: int, rng) -> int:
+def _vacancies(model: GovModel, community: int) -> int:
     """Vacancies posted through the platform this month by partner units and the market."""
     p, pr = model.params, model.providers
     units = (
@@ -66,7 +74,7 @@ def _vacancies(model: GovModel, community: int, rng) -> int:
         & (pr.unit_kind == UnitKind.ENTERPRISE)
     )
     mean = p.unit_vacancies_month * units.sum() + p.platform_market_vacancies_month
-    return int(rng.poisson(mean))
+    return int(poisson_from_uniform(mean, model.streams.uniform("vacancies", community, model.day)))
 
 
 def _place(model: GovModel, who: np.ndarray, via: Via) -> None:
@@ -75,13 +83,13 @@ def _place(model: GovModel, who: np.ndarray, via: Via) -> None:
 
 
 def start_training(model: GovModel) -> None:
-    """A seasonal training project per community enrols job-seekers (stream ``jobs``)."""
+    """A seasonal training project per community enrols job-seekers (a keyed random pick)."""
     p, pop = model.params, model.pop
-    rng = model.streams["jobs"]
     for c in range(p.communities):
         lo, hi = model.community_rows[c]
         pool = lo + np.flatnonzero(pop.employment[lo:hi] == Employment.UNEMPLOYED)
-        take = rng.permutation(pool)[: p.training_size]
+        rank = np.argsort(model.streams.uniform("training", pool, model.day), kind="stable")
+        take = pool[rank[: p.training_size]]
         model.trained_until[take] = model.day + p.training_effect_days
         model.trainings.append((np.full(len(take), model.day), take))
 

@@ -62,7 +62,7 @@ def informal_help(model: GovModel) -> None:
         hidden = act[model.needs.state[act] <= NeedState.OPEN]
     helpers = model.helpers[model.needs.resident[hidden]]
     p = model.params.informal_help_prob * np.minimum(1.0, helpers / 3.0)
-    helped = hidden[model.streams["orders"].random(len(hidden)) < p]
+    helped = hidden[model.streams.uniform("informal", hidden, model.day) < p]
     b = model.needs
     b.provider[helped] = INFORMAL
     b.quality[helped] = 0.5
@@ -82,7 +82,7 @@ def residents_order(model: GovModel) -> None:
         + p.order_awareness_weight * pop.awareness[r]
         + p.order_ties_weight * np.minimum(model.neighbour_ties[r], 5) / 5.0
     )
-    ordered = hidden[model.streams["orders"].random(len(hidden)) < _sigmoid(logit)]
+    ordered = hidden[model.streams.uniform("order", hidden, model.day) < _sigmoid(logit)]
     b.state[ordered] = NeedState.OPEN
     b.day_ordered[ordered] = model.day
 
@@ -97,7 +97,7 @@ def grid_visits(model: GovModel) -> None:
     visited = rng.random(len(weight)) < np.minimum(1.0, weight * share)
     hidden = _in_state(model, NeedState.HIDDEN)
     at_home = visited[pop.household[b.resident[hidden]]]
-    found = hidden[at_home & (rng.random(len(hidden)) < p.grid_detect_prob)]
+    found = hidden[at_home & (model.streams.uniform("grid_detect", hidden, model.day) < p.grid_detect_prob)]
     b.state[found] = NeedState.OPEN
     b.found[found] = True
     b.day_ordered[found] = model.day
@@ -112,26 +112,27 @@ def dispatch(model: GovModel) -> None:
     ``ad_hoc`` handles only some orders each day and picks candidates at random;
     ``none`` has no committee: residents turn to volunteers among their ties.
     """
-    p, b = model.params, model.needs
-    rng = model.streams["dispatch"]
+    p, b, streams = model.params, model.needs, model.streams
     rule = p.dispatch_rule
     open_ids = _in_state(model, NeedState.OPEN)
     if rule == "ad_hoc":
-        open_ids = open_ids[rng.random(len(open_ids)) < p.adhoc_dispatch_prob]
+        open_ids = open_ids[streams.uniform("adhoc", open_ids, model.day) < p.adhoc_dispatch_prob]
     if len(open_ids) == 0:
         return
     open_ids = open_ids[np.lexsort((open_ids, b.day_ordered[open_ids]))]  # first come, first served
     kind = b.type[open_ids]
     res = b.resident[open_ids]
     if rule == "none":
-        pair_o, pair_p, score = _tie_candidates(model, res, kind, rng)
+        pair_o, pair_p = _tie_candidates(model, res, kind)
     else:
-        pair_o, pair_p = _pool_candidates(model, res, kind, rng)
-        score = _scores(model, rule, pair_o, pair_p, res, kind, rng)
+        pair_o, pair_p = _pool_candidates(model, open_ids, res, kind)
     if len(pair_o) == 0:
         return
+    # Keyed by (need, provider, day): the same pair gets the same noise in every scenario.
+    u = streams.uniform("score", open_ids[pair_o], model.providers.ident[pair_p], model.day)
+    score = u if rule != "closed_loop" else _scores(model, pair_o, pair_p, res, kind, u)
     order = np.lexsort((-score, pair_o))
-    _assign(model, open_ids, pair_o[order], pair_p[order], rng)
+    _assign(model, open_ids, pair_o[order], pair_p[order])
 
 
 def _available(model: GovModel) -> np.ndarray:
@@ -158,7 +159,7 @@ def effective_skills(model: GovModel) -> np.ndarray:
     return skill
 
 
-def _pool_candidates(model: GovModel, res, kind, rng):
+def _pool_candidates(model: GovModel, open_ids, res, kind):
     """Up to ``dispatch_candidates`` random skilled providers of the order's community."""
     pr = model.providers
     n_types = len(NeedType)
@@ -171,21 +172,24 @@ def _pool_candidates(model: GovModel, res, kind, rng):
     size = np.searchsorted(pool_key, want, "right") - lo
     k = model.params.dispatch_candidates
     pair_o = np.repeat(np.arange(len(res)), np.minimum(size, k))
-    pick = (rng.random(len(pair_o)) * size[pair_o]).astype(np.int64)
+    slot = np.arange(len(pair_o)) - np.repeat(
+        np.cumsum(np.minimum(size, k)) - np.minimum(size, k), np.minimum(size, k)
+    )
+    u = model.streams.uniform("candidate", open_ids[pair_o], slot, model.day)
+    pick = (u * size[pair_o]).astype(np.int64)
     pair_p = prov[lo[pair_o] + pick]
     key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
     return key // (pr.n + 1), key % (pr.n + 1)
 
 
-def _tie_candidates(model: GovModel, res, kind, rng):
+def _tie_candidates(model: GovModel, res, kind):
     """Volunteers among the resident's ties who have the skill and the time."""
     src, nb = model.net.neighbours(res)
     prov = model.provider_of_resident[nb]
     ok = prov >= 0
     src, prov = src[ok], prov[ok]
     ok = _available(model)[prov] & (effective_skills(model)[prov, kind[src]] > 0)
-    src, prov = src[ok], prov[ok]
-    return src, prov, rng.random(len(src))
+    return src[ok], prov[ok]
 
 
 def _distance_km(model: GovModel, pair_p, r):
@@ -198,16 +202,16 @@ def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
     return np.where(kind == NeedType.MEAL, np.minimum(model.canteen_km[r], 3.0), 0.0)
 
 
-def _scores(model: GovModel, rule, pair_o, pair_p, res, kind, rng):
-    if rule == "ad_hoc":
-        return rng.random(len(pair_o))
+def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
+    """Closed-loop score of each (order, provider) pair; ``u`` gives its Gumbel noise."""
     pr = model.providers
     skill = pr.skill[pair_p, kind[pair_o]]
     load = pr.hours_used[pair_p] / np.maximum(pr.hours_pref[pair_p], 1e-6)
     quality = pr.quality_estimate()[pair_p]
     dist = _distance_km(model, pair_p, res[pair_o])
-    noise = rng.gumbel(0.0, 0.3, len(pair_o))
-    # Complex cases (disputes, disabled residents) go to the most skilled: social workers.
+    noise = -0.3 * np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))  # Gumbel(0, 0.3)
+    # Complex cases (disputes, disabled residents) go to the most skilled (skill 2):
+    # social workers, care staff, skilled volunteers and units.
     r = res[pair_o]
     complex_case = (kind[pair_o] == NeedType.DISPUTE) | (model.pop.care_level[r] >= 3)
     return 1.0 * skill + 1.0 * complex_case * (skill >= 2) + 0.8 * (quality - 4.0) - dist - load + noise
@@ -231,7 +235,7 @@ def _accept_prob(model: GovModel, prov, dist_km, fetch):
     return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
 
 
-def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
+def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     """Rounds of proposals: each open order asks its best remaining candidate.
 
     ``pair_o``/``pair_p`` are sorted by order priority then score. In a round a
@@ -262,7 +266,8 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
         dist = _distance_km(model, pv, r)
         pr.notified_month[pv] += 1
         fetch = model.params.delivery_distance_weight * _delivery_km(model, r, b.type[open_ids[o]])
-        yes = rng.random(len(pv)) < _accept_prob(model, pv, dist, fetch)
+        u = model.streams.uniform("accept", open_ids[o], pr.ident[pv], day)
+        yes = u < _accept_prob(model, pv, dist, fetch)
         pr.declines_month[pv[~yes]] += 1
         b.declines[open_ids[o[~yes]]] += 1
         pv, o = pv[yes], o[yes]
@@ -279,7 +284,6 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, rng) -> None:
 def serve(model: GovModel) -> None:
     """Accepted services due today happen; under ``closed_loop`` the resident rates them (评单)."""
     p, b, pr, pop = model.params, model.needs, model.providers, model.pop
-    rng = model.streams["service"]
     acc = _in_state(model, NeedState.ACCEPTED)
     due = acc[b.day_due[acc] <= model.day]
     model.served_today = due
@@ -289,7 +293,8 @@ def serve(model: GovModel) -> None:
     skill = pr.skill[prov, b.type[due]]
     wait = model.day - b.day_ordered[due]
     q = 0.45 + 0.15 * skill + 0.2 * (pr.motivation[prov] - 0.5) - 0.02 * wait
-    q = np.clip(q + rng.normal(0.0, p.service_quality_noise, len(due)), 0.0, 1.0)
+    noise = model.streams.normal("quality", "quality_angle", due)
+    q = np.clip(q + p.service_quality_noise * noise, 0.0, 1.0)
     b.quality[due] = q
     b.close(due, NeedState.DONE, model.day)
     hours = model.hours_by_type[b.type[due]]
@@ -306,7 +311,8 @@ def serve(model: GovModel) -> None:
     pop.awareness[r] = np.minimum(1.0, pop.awareness[r] + p.awareness_gain_service)
     _pull_satisfaction(model, r, q)
     vol = pr.kind[prov] == ProviderKind.VOLUNTEER
-    model.net.touch(r[vol], pr.resident[prov[vol]], model.day, rng.random(vol.sum()), p.service_tie_prob)
+    u = model.streams.uniform("service_tie", due[vol])
+    model.net.touch(r[vol], pr.resident[prov[vol]], model.day, u, p.service_tie_prob)
 
 
 def rate(quality: np.ndarray, threshold: float) -> np.ndarray:

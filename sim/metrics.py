@@ -325,7 +325,13 @@ METRICS: tuple[Metric, ...] = (
         "unit_hours",
         "hours",
         "hours of service given by partner units",
-        lambda w, g: float(_volunteer_hours(w)[~_volunteers(w)].sum()),
+        lambda w, g: float(_volunteer_hours(w)[w.model.providers.kind == ProviderKind.UNIT].sum()),
+    ),
+    Metric(
+        "staff_hours",
+        "hours",
+        "hours of service given by paid social workers and care-centre staff",
+        lambda w, g: float(_volunteer_hours(w)[w.model.providers.kind >= ProviderKind.SOCIAL_WORKER].sum()),
     ),
     # --- cost ---
     Metric(

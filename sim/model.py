@@ -9,6 +9,7 @@ live in columnar arrays (:mod:`sim.population`); providers in a table
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 import mesa
@@ -17,6 +18,7 @@ import numpy as np
 from . import activities, canteen, care, loop, metrics, projects
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .canteen import Canteens, Meal
+from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
 from .params import Params
@@ -26,6 +28,30 @@ from .providers import ProviderKind, ProviderTable, initial_volunteers
 from .rng import Streams
 from .schedule import PHASES
 from .window import group_masks
+
+BYTES_PER_RESIDENT = 1000  # measured peak RSS ~0.8 KB per resident at district scale, with margin
+BASE_BYTES = 200 * 2**20
+
+
+def estimate_memory(params: Params) -> tuple[int, int]:
+    """(expected residents, estimated peak bytes) for a model with ``params``."""
+    residents = int(params.communities * params.households_per_community * 2.2)
+    return residents, BASE_BYTES + residents * BYTES_PER_RESIDENT
+
+
+def check_fits_in_memory(params: Params) -> None:
+    """Refuse a model that would not fit in this machine's memory (one line, InputError)."""
+    residents, need = estimate_memory(params)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    if need > 0.8 * total:
+        raise InputError(
+            f"communities={params.communities} x households_per_community={params.households_per_community} "
+            f"is ~{residents:,} residents needing ~{need / 2**30:.1f} GiB; this machine has "
+            f"{total / 2**30:.1f} GiB (limit 80 %)"
+        )
 
 
 class GovModel(mesa.Model):
@@ -48,6 +74,7 @@ class GovModel(mesa.Model):
     ) -> None:
         super().__init__(rng=seed)
         self.params = self.base_params = params or Params()
+        check_fits_in_memory(self.params)
         self.policies = tuple(policies)
         self.policy_memory: dict[int, object] = {}  # what a running policy must undo later
         for policy in self.policies:
@@ -66,6 +93,7 @@ class GovModel(mesa.Model):
         self.refresh_tie_counts()
         self._clustering: tuple[int, float] = (-1, float("nan"))
         self.network_metric_cache: dict = {}
+        self.group_version = 0
         self.datacollector = metrics.make_collector() if collect else None
 
     # --- construction ---------------------------------------------------------------
@@ -116,6 +144,7 @@ class GovModel(mesa.Model):
         self.canteens = Canteens()
         self.canteen_today: dict[str, np.ndarray] = {}
         self.last_canteen_day = np.full(n, -1, np.int32)
+        self.meal_log = np.zeros((400, 4, 2), np.int64)  # day x group x (diners not cooking, skipped)
         canteen.open_default_canteens(self)
         self.worsened = np.zeros(n, np.int16)
         self.excess_rows = np.empty(0, np.int64)
@@ -129,9 +158,7 @@ class GovModel(mesa.Model):
 
     def add_volunteers(self, who: np.ndarray, *, active: np.ndarray) -> None:
         """Register residents ``who`` as volunteers and create their agents."""
-        ids = self.providers.add_volunteers(
-            who, self.pop, self.params, self.streams["recruit"], self.day, active
-        )
+        ids = self.providers.add_volunteers(who, self.pop, self.params, self.streams, self.day, active)
         self.provider_of_resident[who] = ids
         for pid in ids.tolist():
             Volunteer(self, provider_id=pid)
@@ -158,8 +185,15 @@ class GovModel(mesa.Model):
         self.refresh_diners()
 
     def refresh_diners(self) -> None:
-        """Who takes part in the lunch choice, and their nearest canteen."""
+        """Who takes part in the lunch choice, and their nearest canteen.
+
+        Residents who leave the choice (a job, a care level of 2+) have no lunch
+        on record, so it neither counts for their ties nor meets their meal needs.
+        """
         self.diner_rows = canteen.diners(self)
+        left = np.ones(self.pop.n, bool)
+        left[self.diner_rows] = False
+        self.meal_choice[left] = Meal.NONE
         self.refresh_meal_geography()
 
     def refresh_meal_geography(self) -> None:
@@ -174,6 +208,7 @@ class GovModel(mesa.Model):
     def group_masks_changed(self) -> None:
         """Group membership may have changed (employment): recompute masks when next needed."""
         self._group_masks = None
+        self.group_version += 1
 
     def refresh_tie_counts(self) -> None:
         """Per-resident tie counts and canteen peer shares (refreshed when ties change)."""

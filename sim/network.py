@@ -192,10 +192,12 @@ def build_network(pop: Population, params: Params, rng: np.random.Generator) -> 
         (pop.grid, params.compound_ties_mean, TieKind.COMPOUND),
     ):
         stubs = rng.poisson(mean / 2.0, len(older))  # each tie has two ends
-        _local_ties(net, place, older, stubs, older, kind, pop, rng)
+        _local_ties(net, place, np.repeat(older, stubs), older, kind, pop, rng.random(stubs.sum()))
     net.consolidate()
     for _ in range(params.closure_rounds):
-        close_triads(net, params.closure_prob, rng, day=0)
+        close_triads(
+            net, rng.random(net.n) < params.closure_prob, rng.random(net.n), rng.random(net.n), day=0
+        )
         net.consolidate()
     return net
 
@@ -224,47 +226,61 @@ def _kin_ties(net: TieNetwork, pop: Population, params: Params, rng) -> None:
     net.add(elders[ok], adults[pick], TieKind.KIN)
 
 
-def _local_ties(net, place, sources, stubs, targets, kind, pop, rng) -> None:
-    """Each of ``sources`` starts ``stubs`` ties to random ``targets`` in the same place."""
-    src = np.repeat(sources, stubs)
+def _local_ties(net, place, src, targets, kind, pop, u) -> None:
+    """Each entry of ``src`` starts a tie to a random one of ``targets`` in the same place.
+
+    ``u`` holds one uniform per entry of ``src`` (which target).
+    """
     order = np.argsort(place[targets], kind="stable")
     members, member_place = targets[order], place[targets][order]
     lo = np.searchsorted(member_place, place[src], "left")
     hi = np.searchsorted(member_place, place[src], "right")
     has = hi > lo
-    src, lo, hi = src[has], lo[has], hi[has]
-    dst = members[lo + (rng.random(len(src)) * (hi - lo)).astype(np.int64)]
+    src, lo, hi, u = src[has], lo[has], hi[has], u[has]
+    dst = members[lo + (u * (hi - lo)).astype(np.int64)]
     other_hh = pop.household[src] != pop.household[dst]
     net.add(src[other_hh], dst[other_hh], kind)
 
 
-def close_triads(net: TieNetwork, prob: float, rng, day: int) -> None:
-    """Friend-of-friend closure: a share ``prob`` of residents meet a neighbour's neighbour."""
+def close_triads(net: TieNetwork, chosen: np.ndarray, u_mid: np.ndarray, u_far: np.ndarray, day: int) -> None:
+    """Friend-of-friend closure: each ``chosen`` resident meets a random neighbour's random neighbour.
+
+    Args:
+        chosen: boolean per resident; ``u_mid``/``u_far``: one uniform per resident
+            picking the neighbour and the neighbour's neighbour.
+    """
     deg = np.diff(net.indptr)
-    chosen = np.flatnonzero((deg > 0) & (rng.random(net.n) < prob))
-    if len(chosen) == 0:
+    who = np.flatnonzero((deg > 0) & chosen)
+    if len(who) == 0:
         return
-    mid = net.indices[net.indptr[chosen] + (rng.random(len(chosen)) * deg[chosen]).astype(np.int64)]
-    deg_mid = deg[mid]
-    far = net.indices[net.indptr[mid] + (rng.random(len(mid)) * deg_mid).astype(np.int64)]
-    net.add(chosen, far, TieKind.CLOSURE, day)
+    mid = net.indices[net.indptr[who] + (u_mid[who] * deg[who]).astype(np.int64)]
+    far = net.indices[net.indptr[mid] + (u_far[who] * deg[mid]).astype(np.int64)]
+    net.add(who, far, TieKind.CLOSURE, day)
 
 
-def weekly_ties(net: TieNetwork, pop: Population, params: Params, rng, day: int) -> None:
-    """One week of tie dynamics: casual use, decay, new acquaintances, closure."""
+def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: int) -> None:
+    """One week of tie dynamics: casual use, decay, new acquaintances, closure.
+
+    Draws are keyed by tie and by resident (:meth:`sim.rng.Streams.uniform`), so a
+    change elsewhere in the model never reshuffles who meets whom here.
+    """
     casual = ~np.isin(net.kind, PERMANENT)
-    used = casual & (rng.random(len(net.w)) < params.tie_use_week)
+    used = casual & (streams.uniform("tie_use", net.key, day) < params.tie_use_week)
     net.last_used[used] = day
     net.w[used] = 1.0
     fading = casual & (net.last_used < day - 6)
     net.w[fading] -= params.tie_decay_week
     older = np.flatnonzero(pop.age >= 12)
-    who = older[rng.random(len(older)) < params.tie_formation_week]
-    in_building = rng.random(len(who)) < 0.5
-    ones = np.ones(len(who), np.int64)
-    _local_ties(net, pop.building, who[in_building], ones[in_building], older, TieKind.BUILDING, pop, rng)
-    _local_ties(net, pop.grid, who[~in_building], ones[~in_building], older, TieKind.COMPOUND, pop, rng)
-    close_triads(net, params.tie_formation_week, rng, day)
+    who = older[streams.uniform("tie_new", older, day) < params.tie_formation_week]
+    in_building = streams.uniform("tie_place", who, day) < 0.5
+    pick = streams.uniform("tie_pick", who, day)
+    b, g = who[in_building], who[~in_building]
+    _local_ties(net, pop.building, b, older, TieKind.BUILDING, pop, pick[in_building])
+    _local_ties(net, pop.grid, g, older, TieKind.COMPOUND, pop, pick[~in_building])
+    everyone = np.arange(net.n)
+    chosen = streams.uniform("closure", everyone, day) < params.tie_formation_week
+    close_triads(net, chosen, streams.uniform("closure_mid", everyone, day),
+                 streams.uniform("closure_far", everyone, day), day)  # fmt: skip
     net.consolidate()
 
 

@@ -166,7 +166,7 @@ class Params:
     staff_accept_prob: float = _p(0.95, "probability", 0, 1, "E", "paid staff accept a dispatch")
 
     # --- five-society linkage and elderly care ----------------------------------
-    five_society_linkage: int = _p(1, "on/off", 0, 1, "A", "五社联动: social workers and social orgs")
+    five_society_linkage: int = _p(1, "on/off", 0, 1, "A", "五社联动: professional social workers take cases")
     social_workers: int = _p(2, "workers/community", 0, 50, "E", "social workers taking complex cases")
     social_worker_hours_month: float = _p(80.0, "hours/month", 0, 200, "E", "case hours per social worker")
     care_centre_staff: int = _p(2, "staff/community", 0, 50, "E", "elderly-care service centre staff")

@@ -140,7 +140,7 @@ class VolunteerDrive(Policy):
     def start(self, model: GovModel) -> None:
         comms = self.communities if self.communities is not None else range(model.params.communities)
         for c in comms:
-            model.committees[c].recruit(share=self.recruits, active_share=self.active_share)
+            model.committees[c].recruit(share=self.recruits, active_share=self.active_share, decision="drive")
 
 
 @dataclass(frozen=True)

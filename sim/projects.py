@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .providers import ProviderKind, ProviderState, yearly_budget
+from .rng import poisson_from_uniform
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -58,6 +59,7 @@ PROJECT_DAYS = {
     ProjectType.SNOW_REMOVAL: 3,
 }
 WINTER_START, WINTER_END = 334, 59  # 1 December to 28 February
+WHOLE_COMMUNITY = -1  # ``grid`` of a project that serves the whole community
 
 
 @dataclass
@@ -108,25 +110,26 @@ class ProjectBook:
 
 
 def new_project_needs(model: GovModel, mean_per_grid: float) -> None:
-    """Compounds put projects on the needs list (stream ``projects``)."""
+    """Compounds put projects on the needs list (keyed by grid and day)."""
     p, pop = model.params, model.pop
-    rng = model.streams["projects"]
     n_grids = len(pop.grid_community)
-    counts = rng.poisson(mean_per_grid, n_grids)
-    kinds = rng.integers(0, ProjectType.SNOW_REMOVAL, counts.sum())
-    grids = np.repeat(np.arange(n_grids), counts)
+    grid_ids = np.arange(n_grids)
+    counts = poisson_from_uniform(mean_per_grid, model.streams.uniform("project_count", grid_ids, model.day))
+    grids = np.repeat(grid_ids, counts)
+    nth = np.arange(len(grids)) - np.repeat(np.cumsum(counts) - counts, counts)
+    u = model.streams.uniform("project_kind", grids, nth, model.day)
+    kinds = (u * ProjectType.SNOW_REMOVAL).astype(np.int64)  # any type but snow removal
     for g, k in zip(grids.tolist(), kinds.tolist(), strict=True):
         cost = PROJECT_COST[ProjectType(k)] * p.project_cost_scale
         model.projects.add(int(pop.grid_community[g]), g, ProjectType(k), cost, model.day)
 
 
 def winter_needs(model: GovModel) -> None:
-    """Each community lists snow removal for the winter."""
-    p, pop = model.params, model.pop
+    """Each community lists snow removal for the winter (it serves every grid: ``grid`` -1)."""
+    p = model.params
     for c in range(p.communities):
-        grid = int(np.flatnonzero(pop.grid_community == c)[0])
         cost = PROJECT_COST[ProjectType.SNOW_REMOVAL] * p.project_cost_scale
-        model.projects.add(c, grid, ProjectType.SNOW_REMOVAL, cost, model.day)
+        model.projects.add(c, WHOLE_COMMUNITY, ProjectType.SNOW_REMOVAL, cost, model.day)
 
 
 def joint_meeting(model: GovModel) -> None:
@@ -154,6 +157,7 @@ def _fund(model: GovModel) -> None:
     if len(waiting) == 0:
         return
     size = np.bincount(model.pop.grid, minlength=len(model.pop.grid_community))
+    size = np.append(size, model.pop.n)  # index -1: a whole-community project comes first
     grid = book.arrays("grid")[waiting]
     order = waiting[np.lexsort((-size[grid], book.arrays("listed")[waiting]))]
     for i in order.tolist():
@@ -185,7 +189,10 @@ def daily_projects(model: GovModel) -> None:
         book.state[i] = ProjectState.DONE
         book.done[i] = day
         lo, hi = model.community_rows[book.community[i]]
-        served = lo + np.flatnonzero(pop.grid[lo:hi] == book.grid[i])
+        if book.grid[i] == WHOLE_COMMUNITY:
+            served = np.arange(lo, hi)
+        else:
+            served = lo + np.flatnonzero(pop.grid[lo:hi] == book.grid[i])
         pop.satisfaction[served] = np.minimum(1.0, pop.satisfaction[served] + p.project_satisfaction_gain)
         pop.trust[served] = np.minimum(1.0, pop.trust[served] + p.project_trust_gain)
         partners = (pr.kind == ProviderKind.UNIT) & (pr.community == book.community[i])

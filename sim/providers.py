@@ -64,6 +64,7 @@ BUDGET_WEIGHT = {
     UnitKind.SOCIAL_ORG: 0.1,
 }
 _N_TYPES = len(NeedType)
+IDENT_OFFSET = 1 << 40  # identities of units and staff, above every resident row
 
 
 def yearly_budget(unit_kind: np.ndarray, money_year: float) -> np.ndarray:
@@ -79,6 +80,7 @@ class ProviderTable:
 
     COLUMNS = {
         "kind": np.int8,
+        "ident": np.int64,  # stable identity for keyed draws: resident row, or n + row for others
         "unit_kind": np.int8,
         "resident": np.int32,
         "community": np.int32,
@@ -116,20 +118,32 @@ class ProviderTable:
     def _append(self, skill: np.ndarray, **cols: np.ndarray) -> np.ndarray:
         k = len(skill)
         defaults = {"left_day": -1, "unit_kind": -1, "resident": -1, "pledged_day": -1}
+        defaults["ident"] = -1
         for name, dtype in self.COLUMNS.items():
             new = cols.get(name, np.full(k, defaults.get(name, 0)))
             setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new, dtype)]))
         self.skill = np.concatenate([self.skill, skill.astype(np.int8)])
-        return np.arange(self.n - k, self.n)
+        new = np.arange(self.n - k, self.n)
+        others = new[self.ident[new] < 0]
+        self.ident[others] = IDENT_OFFSET + others  # units and staff: their row
+        return new
 
-    def add_volunteers(self, who, pop: Population, params: Params, rng, day: int, active) -> np.ndarray:
-        """Register residents ``who`` as volunteers; returns the new provider ids."""
+    def add_volunteers(self, who, pop: Population, params: Params, streams, day: int, active) -> np.ndarray:
+        """Register residents ``who`` as volunteers; returns the new provider ids.
+
+        Their hours, skills and motivation are keyed by resident and day, so the same
+        person joining on the same day is the same volunteer in every scenario.
+        """
         retiree = pop.employment[who] == Employment.RETIRED
         hours = params.volunteer_hours_month * np.where(retiree, params.retiree_hours_multiplier, 1.0)
-        hours = hours * rng.lognormal(0.0, 0.4, len(who))
+        hours = hours * np.exp(0.4 * streams.normal("volunteer_hours", "volunteer_hours_angle", who, day))
+        z = streams.normal("volunteer_motivation", "volunteer_motivation_angle", who, day)
         return self._append(
-            _volunteer_skills(who, pop, rng),
+            _volunteer_skills(
+                who, pop, streams.uniform("volunteer_skill", who[:, None], day, np.arange(_N_TYPES))
+            ),
             kind=np.full(len(who), ProviderKind.VOLUNTEER),
+            ident=who,
             resident=who,
             community=pop.community[who],
             x=pop.x[who],
@@ -137,7 +151,7 @@ class ProviderTable:
             retiree=retiree,
             hours_month=hours * params.availability_multiplier,
             hours_pref=hours,
-            motivation=rng.beta(6, 4, len(who)),
+            motivation=np.clip(0.6 + 0.15 * z, 0.05, 0.95),  # ~ beta(6, 4): mean 0.6, sd 0.15
             state=np.where(active, ProviderState.ACTIVE, ProviderState.INACTIVE),
             joined_day=np.full(len(who), day),
         )
@@ -197,7 +211,7 @@ class ProviderTable:
         return (self.rating_sum + 4.0 * 2) / (self.rating_n + 2)
 
 
-def _volunteer_skills(who, pop: Population, rng) -> np.ndarray:
+def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:
     """Skill level 0-2 per need type; retired skilled workers repair (新工老友)."""
     k = len(who)
     retiree = pop.employment[who] == Employment.RETIRED
@@ -209,7 +223,7 @@ def _volunteer_skills(who, pop: Population, rng) -> np.ndarray:
     p[:, NeedType.MEAL] = 0.7
     p[:, NeedType.TUTORING] = np.where(pop.skill[who] >= 1, 0.25, 0.05)
     p[:, NeedType.DISPUTE] = 0.1 + 0.2 * retiree
-    has = rng.random((k, _N_TYPES)) < p
+    has = u < p  # u: one uniform per volunteer and need type
     level = np.where(good[:, None], 2, 1)
     return np.where(has, level, 0).astype(np.int8)
 

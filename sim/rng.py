@@ -4,6 +4,14 @@ Each process of the model draws from its own stream, spawned from the run seed
 and a stable hash of the stream's name. Changing how much one process draws
 (more volunteers, another dispatch rule) therefore never shifts the numbers
 another process sees: need arrivals stay identical across paired policies.
+
+Decisions about one need (is it ordered today, does this provider accept it,
+how good is the service) use *keyed* uniforms instead: a hash of the run seed,
+the decision's name and the need's id (and the day, the provider), in the
+manner of counter-based generators (Salmon et al. 2011, "Parallel random
+numbers: as easy as 1, 2, 3"). The same need gets the same number in every
+scenario whatever else happened, so paired comparisons differ only where the
+policy changed something.
 """
 
 from __future__ import annotations
@@ -16,21 +24,69 @@ STREAMS = (
     "population",
     "network",
     "needs",
-    "orders",
     "grid",
-    "dispatch",
-    "service",
-    "ties",
-    "volunteers",
-    "recruit",
     "units",
-    "meals",
     "care",
-    "care_needs",
-    "jobs",
-    "projects",
-    "activities",
 )
+
+
+KEYED = (
+    "tie_use",
+    "tie_new",
+    "tie_place",
+    "tie_pick",
+    "closure",
+    "closure_mid",
+    "closure_far",
+    "care_need",
+    "meal_choice",
+    "meal_queue",
+    "meal_second",
+    "month",
+    "recruit",
+    "drive",
+    "recruit_active",
+    "volunteer_hours",
+    "volunteer_hours_angle",
+    "volunteer_skill",
+    "volunteer_motivation",
+    "volunteer_motivation_angle",
+    "market_find",
+    "platform_reach",
+    "platform_rank",
+    "job_loss",
+    "vacancies",
+    "training",
+    "project_count",
+    "project_kind",
+    "market_attend",
+    "meet_pick",
+    "meet_tie",
+    "class_enrol",
+    "informal",
+    "order",
+    "grid_detect",
+    "adhoc",
+    "candidate",
+    "score",
+    "accept",
+    "quality",
+    "quality_angle",
+    "service_tie",
+)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a bijective avalanche of 64-bit integers."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
 
 
 class Streams:
@@ -45,6 +101,7 @@ class Streams:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, np.uint64] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         if name not in STREAMS:
@@ -55,3 +112,43 @@ class Streams:
             gen = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
             self._gens[name] = gen
         return gen
+
+    def uniform(self, name: str, *ids) -> np.ndarray:
+        """Keyed uniforms in [0, 1): one per element of the (broadcast) integer ``ids``.
+
+        Args:
+            name: the decision, one of :data:`KEYED`.
+            ids: integer arrays or scalars (need id, day, provider ...).
+        """
+        key = self._keys.get(name)
+        if key is None:
+            if name not in KEYED:
+                raise KeyError(f"unknown keyed decision {name!r}; declared: {', '.join(KEYED)}")
+            seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
+            key = self._keys[name] = np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
+        x = np.full(np.broadcast_shapes(*(np.shape(i) for i in ids)), key, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # 64-bit wrap-around is the point of the hash
+            for i in ids:
+                x = _splitmix(x ^ (np.asarray(i).astype(np.uint64) * _GOLDEN))
+        return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+    def normal(self, name: str, angle_name: str, *ids) -> np.ndarray:
+        """Keyed standard normals (Box-Muller over two keyed uniforms)."""
+        u1 = 1.0 - self.uniform(name, *ids)  # in (0, 1]
+        u2 = self.uniform(angle_name, *ids)
+        return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def poisson_from_uniform(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Poisson(lam) counts by inverting the CDF at uniforms ``u`` (keyed Poisson draws)."""
+    lam = np.broadcast_to(np.asarray(lam, float), np.shape(u))
+    k = np.zeros(np.shape(u), np.int64)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    todo = u >= cdf
+    while todo.any():
+        k[todo] += 1
+        p = np.where(todo, p * lam / np.maximum(k, 1), p)
+        cdf = np.where(todo, cdf + p, cdf)
+        todo = todo & (u >= cdf) & (p > 1e-300)
+    return k

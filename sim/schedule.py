@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import activities, canteen, care, jobs, loop, projects
 from .agents import PartnerUnit, Volunteer
 from .needs import NeedType
@@ -71,13 +73,16 @@ def _new_project_needs(model: GovModel) -> None:
 
 def _weekly_network(model: GovModel) -> None:
     activities.weekly_classes(model)
-    weekly_ties(model.net, model.pop, model.params, model.streams["ties"], model.day)
+    weekly_ties(model.net, model.pop, model.params, model.streams, model.day)
     loop.weekly_awareness(model)
     model.refresh_tie_counts()
 
 
 def _monthly_actors(model: GovModel) -> None:
-    model.month_draws = model.streams["volunteers"].random((model.providers.n, 4))
+    ident = model.providers.ident
+    model.month_draws = np.stack(
+        [model.streams.uniform("month", ident, model.day, j) for j in range(4)], axis=1
+    )
     for kind in (Volunteer, PartnerUnit):
         if kind in model.agents_by_type:
             model.agents_by_type[kind].shuffle_do("monthly_review")

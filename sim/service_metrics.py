@@ -11,7 +11,7 @@ from .canteen import Canteens
 from .needs import NeedType
 from .population import Employment
 from .projects import ProjectState
-from .window import Metric, Window, count, pop_mean, share
+from .window import GROUPS, Metric, Window, count, pop_mean, share
 
 NAN = float("nan")
 
@@ -50,6 +50,17 @@ def _residents_served(w: Window, g: str) -> float:
     last = w.model.last_canteen_day
     served |= (last >= w.d0) & (last <= w.d1)
     return count(served & w.masks[g])
+
+
+def _closures(w: Window) -> float:
+    c = w.model.canteens
+    closed = np.asarray(c.closed, int)
+    return count((closed >= w.d0) & (closed <= w.d1) & np.asarray(c.closed_for_losses, bool))
+
+
+def _skip_rate(w: Window, g: str) -> float:
+    log = w.model.meal_log[max(w.d0, 0) : w.d1 + 1, GROUPS.index(g)]
+    return _ratio(float(log[:, 1].sum()), float(log[:, 0].sum()))
 
 
 def _unmet_type(kind: NeedType):
@@ -104,6 +115,13 @@ SERVICE_METRICS: tuple[Metric, ...] = (
         "residents",
         "distinct residents served by a provider or fed by a canteen (last meal in the window)",
         lambda w, g: _residents_served(w, g),
+        True,
+    ),
+    Metric(
+        "meal_skip_rate",
+        "share",
+        "days a diner who does not cook went without a proper lunch / such diner-days",
+        lambda w, g: _skip_rate(w, g),
         True,
     ),
     # --- canteens ---
@@ -170,9 +188,7 @@ SERVICE_METRICS: tuple[Metric, ...] = (
         "canteen_closures",
         "canteens",
         "canteens that closed for losses in the window",
-        lambda w, g: count(
-            (np.asarray(w.model.canteens.closed) >= w.d0) & (np.asarray(w.model.canteens.closed) <= w.d1)
-        ),
+        lambda w, g: _closures(w),
     ),
     # --- elderly care ---
     Metric(

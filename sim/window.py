@@ -81,7 +81,7 @@ class Window:
     def network_cached(self, key: str, fn: Callable[[], float]) -> float:
         """A value that depends only on the ties, recomputed when the network changes."""
         cache = self.model.network_metric_cache
-        version = self.model.net.version
+        version = (self.model.net.version, self.model.group_version)
         if cache.get("version") != version:
             cache.clear()
             cache["version"] = version

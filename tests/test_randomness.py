@@ -29,9 +29,9 @@ def test_streams_are_independent_and_reproducible():
     a, b = Streams(3), Streams(3)
     assert np.array_equal(a["needs"].random(5), b["needs"].random(5))
     a2 = Streams(3)
-    a2["dispatch"].random(1000)  # drawing from one stream does not move another
+    a2["grid"].random(1000)  # drawing from one stream does not move another
     assert np.array_equal(a2["needs"].random(5), Streams(3)["needs"].random(5))
-    assert not np.array_equal(Streams(3)["needs"].random(5), Streams(3)["orders"].random(5))
+    assert not np.array_equal(Streams(3)["needs"].random(5), Streams(3)["grid"].random(5))
     with pytest.raises(KeyError):
         Streams(3)["unknown"]
     assert len(set(STREAMS)) == len(STREAMS)
@@ -65,6 +65,41 @@ def test_without_care_feedback_all_arrivals_are_identical():
     assert base.needs.extra.any(), "care levels rise with age in both runs"
     for x, y in zip(_arrivals(base, False), _arrivals(other, False), strict=True):
         assert np.array_equal(x, y)
+
+
+def test_keyed_uniforms_depend_only_on_their_keys():
+    s = Streams(3)
+    all_needs = s.uniform("order", np.arange(1000), 17)
+    some = np.array([5, 500, 999])
+    assert np.array_equal(Streams(3).uniform("order", some, 17), all_needs[some]), "no dependence on other needs"
+    assert not np.array_equal(s.uniform("order", some, 18), all_needs[some]), "another day, another number"
+    assert not np.array_equal(s.uniform("accept", some, 17), all_needs[some]), "decisions have their own keys"
+    assert not np.array_equal(Streams(4).uniform("order", some, 17), all_needs[some])
+    u = s.uniform("order", np.arange(100_000), 1)
+    assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.01 and abs(u.var() - 1 / 12) < 0.002
+    z = s.normal("quality", "quality_angle", np.arange(100_000))
+    assert abs(z.mean()) < 0.02 and abs(z.std() - 1) < 0.02
+    with pytest.raises(KeyError):
+        s.uniform("nonsense", 1)
+
+
+def test_a_policy_changes_only_the_needs_it_touches():
+    """With keyed decisions, a partner unit added in one of two communities leaves the
+    other community's needs exactly as they were (STYLE 5, Starsim's test)."""
+    from sim.policies import AddPartnerUnits
+
+    p = Params().replace(communities=2)
+    base = _run(p, seed=6, days=60)
+    other = GovModel(p, 6, policies=[AddPartnerUnits(count=5, communities=(1,))], collect=False)
+    other.run(60)
+    in_zero = base.pop.community[base.needs.resident] == 0
+    assert np.array_equal(base.needs.state[in_zero], other.needs.state[in_zero])
+    def who(m, mask):  # providers by identity (rows shift when units are added)
+        p = m.needs.provider[mask]
+        return np.where(p >= 0, m.providers.ident[np.maximum(p, 0)], p)
+
+    assert np.array_equal(who(base, in_zero), who(other, in_zero))
+    assert not np.array_equal(who(base, ~in_zero), who(other, ~in_zero))
 
 
 def test_seeds_differ():

