@@ -38,7 +38,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_community.py
+	$(PY) benchmarks/bench.py
 
 calibrate: $(STAMP)
 	$(PY) -m sim.calibration --seeds 10 --out docs/calibration.md

@@ -1,0 +1,190 @@
+"""govsim benchmarks (``make bench``): wall time, memory, rates, and sweep scaling.
+
+Each model benchmark runs in a fresh process per repetition (so peak memory,
+max RSS, is that run's) and reports the median. In the same process it times a
+no-op Mesa ``shuffle_do`` step over as many agents as there are residents, so
+the ratio of resident-days per second to that rate compares like with like.
+The sweep benchmark times the same small run matrix with 1 and with 2 local
+worker processes. Prints a table and the machine; writes benchmarks/results.json.
+
+    python benchmarks/bench.py [--reps 3] [--days 365] [--district] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_CHILD = """
+import resource, sys, time
+import mesa
+from sim import GovModel, Params
+
+days, communities = int(sys.argv[1]), int(sys.argv[2])
+t0 = time.perf_counter()
+m = GovModel(Params().replace(communities=communities), seed=0)
+t1 = time.perf_counter()
+m.run(days)
+t2 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+class Noop(mesa.Agent):
+    def step(self):
+        pass
+
+base = mesa.Model(rng=0)
+for _ in range(m.pop.n):
+    Noop(base)
+agents = base.agents_by_type[Noop]
+steps = max(1, min(20, int(2e6 // m.pop.n)))
+t3 = time.perf_counter()
+for _ in range(steps):
+    agents.shuffle_do("step")
+t4 = time.perf_counter()
+print(t1 - t0, t2 - t1, m.pop.n, rss, m.pop.n * steps / (t4 - t3))
+"""
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import mesa
+    import numpy
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem, 1),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def bench_model(name: str, days: int, communities: int, reps: int) -> dict:
+    runs = []
+    for _ in range(reps):
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(days), str(communities)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        build, wall, residents, rss_kb, noop = (
+            float(out[0]),
+            float(out[1]),
+            int(out[2]),
+            int(out[3]),
+            float(out[4]),
+        )
+        runs.append(
+            {"build_s": build, "run_s": wall, "residents": residents, "rss": rss_kb / 1024, "noop": noop}
+        )
+    run_s = statistics.median(r["run_s"] for r in runs)
+    rate = runs[0]["residents"] * days / run_s
+    noop = statistics.median(r["noop"] for r in runs)
+    return {
+        "name": name,
+        "days": days,
+        "communities": communities,
+        "residents": runs[0]["residents"],
+        "reps": reps,
+        "build_s_median": statistics.median(r["build_s"] for r in runs),
+        "run_s_median": run_s,
+        "run_s_all": [round(r["run_s"], 3) for r in runs],
+        "peak_rss_mib_median": statistics.median(r["rss"] for r in runs),
+        "resident_days_per_s": rate,
+        "noop_mesa_agent_steps_per_s": noop,
+        "ratio_to_noop_mesa": rate / noop,
+        "us_per_resident_day": 1e6 / rate,
+    }
+
+
+def bench_sweep(reps: int, days: int, runs: int) -> dict:
+    """Throughput of a run matrix with 1 and 2 local worker processes (fresh store each time)."""
+    from sim.experiments import Executor, build_matrix, load_scenarios, run_matrix
+
+    scenarios = load_scenarios(["baseline"])
+    result = {"runs": runs, "days": days, "reps": reps}
+    for workers in (1, 2):
+        times = []
+        for r in range(reps):
+            specs = build_matrix(scenarios, reps=runs, days=days, base_seed=1000 + r)
+            with tempfile.TemporaryDirectory() as tmp:
+                t = time.perf_counter()
+                run_matrix(
+                    specs, Path(tmp) / "store", executor=Executor("process", workers=workers), progress=False
+                )
+                times.append(time.perf_counter() - t)
+        result[f"workers_{workers}_s_median"] = statistics.median(times)
+        result[f"workers_{workers}_runs_per_min"] = 60 * runs / statistics.median(times)
+    result["speedup_2_vs_1"] = result["workers_1_s_median"] / result["workers_2_s_median"]
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=3, help="repetitions per benchmark (median reported)")
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--district", action="store_true", help="also the 193-community district-year (minutes)")
+    ap.add_argument("--quick", action="store_true", help="community-year only")
+    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    args = ap.parse_args()
+    result: dict = {"machine": machine(), "models": []}
+    plan = [("community-year", 1)]
+    if not args.quick:
+        plan.append(("subdistrict-year", 11))
+    if args.district:
+        plan.append(("district-year", 193))
+    for name, communities in plan:
+        print(f"running {name} ({args.reps} reps)...", file=sys.stderr, flush=True)
+        result["models"].append(bench_model(name, args.days, communities, args.reps))
+    if not args.quick:
+        print("running sweep throughput (1 and 2 workers)...", file=sys.stderr, flush=True)
+        result["sweep"] = bench_sweep(args.reps, days=180, runs=8)
+
+    mach = result["machine"]
+    print(
+        f"machine: {mach['cpu']} ({mach['cores']} cores, {mach['memory_gib']} GiB), Python {mach['python']}, "
+        f"numpy {mach['numpy']}, Mesa {mach['mesa']}"
+    )
+    print(
+        f"{'benchmark':18s} {'residents':>10s} {'run s':>7s} {'build s':>8s} {'peak MiB':>9s} "
+        f"{'res-days/s':>12s} {'no-op Mesa/s':>13s} {'ratio':>6s} {'us/res-day':>10s}"
+    )
+    for r in result["models"]:
+        print(
+            f"{r['name']:18s} {r['residents']:>10,d} {r['run_s_median']:>7.2f} {r['build_s_median']:>8.2f} "
+            f"{r['peak_rss_mib_median']:>9.0f} {r['resident_days_per_s']:>12,.0f} "
+            f"{r['noop_mesa_agent_steps_per_s']:>13,.0f} {r['ratio_to_noop_mesa']:>6.1f} "
+            f"{r['us_per_resident_day']:>10.3f}"
+        )
+    if "sweep" in result:
+        s = result["sweep"]
+        print(
+            f"sweep ({s['runs']} community runs of {s['days']} days): "
+            f"1 worker {s['workers_1_s_median']:.1f} s, 2 workers {s['workers_2_s_median']:.1f} s "
+            f"-> speedup {s['speedup_2_vs_1']:.2f}x"
+        )
+    print(f"medians of {args.reps} runs; wrote {args.out}")
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
