@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import metrics
+from .argtypes import int_at_least
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
@@ -22,19 +23,6 @@ from .params import Params, describe
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, status 2
         raise InputError(message)
-
-
-def _positive_int(name: str, low: int = 1):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
-        return value
-
-    return parse
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -49,11 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run the model and write a daily series and summary")
-    r.add_argument("--days", type=_positive_int("--days"), default=365, help="days to simulate (default 365)")
-    r.add_argument("--seed", type=_positive_int("--seed", 0), default=0, help="run seed (default 0)")
-    r.add_argument(
-        "--communities", type=_positive_int("--communities"), help="communities (1 = one, 193 = Tiexi)"
-    )
+    r.add_argument("--days", type=int_at_least(1), default=365, help="days to simulate (default 365)")
+    r.add_argument("--seed", type=int_at_least(0), default=0, help="run seed (default 0)")
+    r.add_argument("--communities", type=int_at_least(1), help="communities (1 = one, 193 = Tiexi)")
     r.add_argument(
         "--set",
         dest="sets",

@@ -14,32 +14,26 @@ import shlex
 import sys
 from pathlib import Path
 
+from ..argtypes import int_at_least
 from ..errors import InputError
 from .executors import EXECUTORS, Executor
 from .scenario import load_scenario, load_scenarios
 from .store import check_out
 
 
-def _int(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
-        return value
-
-    return parse
-
-
 def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
-    p.add_argument("--reps", type=_int(1), default=reps, help=f"replications per scenario (default {reps})")
-    p.add_argument("--days", type=_int(1), default=days, help=f"days per run (default {days})")
-    p.add_argument("--communities", type=_int(1), help="communities per run (default: the scenario's, 1)")
-    p.add_argument("--seed", type=_int(0), default=0, help="base seed of the replications (default 0)")
+    p.add_argument(
+        "--reps", type=int_at_least(1), default=reps, help=f"replications per scenario (default {reps})"
+    )
+    p.add_argument("--days", type=int_at_least(1), default=days, help=f"days per run (default {days})")
+    p.add_argument(
+        "--communities", type=int_at_least(1), help="communities per run (default: the scenario's, 1)"
+    )
+    p.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="base seed of the replications (default 0)"
+    )
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="how to run (default process)")
-    p.add_argument("--workers", type=_int(1), help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=int_at_least(1), help="worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (default: a local cluster)")
     p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -80,7 +74,7 @@ def add_parsers(sub) -> None:
     )
     s.add_argument("--design", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
     s.add_argument(
-        "--points", type=_int(1), default=10, help="points of a Latin-hypercube design (default 10)"
+        "--points", type=int_at_least(1), default=10, help="points of a Latin-hypercube design (default 10)"
     )
     _common(s, reps=2, days=365)
 

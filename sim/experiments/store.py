@@ -24,9 +24,7 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from ..runner import atomic_write
 from .task import SIM_DIR, RunOutput, RunSpec
 
 FORMAT = "govsim-experiments/1"
@@ -44,20 +43,6 @@ PACKAGES = ("govsim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "matplot
 
 def now_iso(t: float | None = None) -> str:
     return datetime.fromtimestamp(time.time() if t is None else t, UTC).isoformat(timespec="seconds")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` then move ``tmp`` onto ``path``; readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def json_safe(value: Any) -> Any:

@@ -1,0 +1,20 @@
+"""Argument types shared by the command lines: one-line messages, status 2 via argparse."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def int_at_least(low: int):
+    """An argparse ``type`` accepting integers >= ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
+        return value
+
+    return parse
