@@ -80,6 +80,19 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+_MASK = (1 << 64) - 1
+_GOLDEN_INT = 0x9E3779B97F4A7C15
+
+
+def _splitmix_int(x: int) -> int:
+    """:func:`_splitmix` for one Python integer."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
 def _splitmix(x: np.ndarray) -> np.ndarray:
     """The splitmix64 finaliser: a bijective avalanche of 64-bit integers."""
     x = x ^ (x >> np.uint64(30))
@@ -126,9 +139,16 @@ class Streams:
                 raise KeyError(f"unknown keyed decision {name!r}; declared: {', '.join(KEYED)}")
             seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
             key = self._keys[name] = np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
-        x = np.full(np.broadcast_shapes(*(np.shape(i) for i in ids)), key, dtype=np.uint64)
+        # Scalar ids (the day, a community) are folded into the key first, in Python
+        # integers; then each array of ids costs one mixing pass.
+        k = int(key)
+        for i in ids:
+            if np.ndim(i) == 0:
+                k = _splitmix_int(k ^ ((int(i) * _GOLDEN_INT) & _MASK))
+        arrays = [i for i in ids if np.ndim(i) > 0]
+        x = np.full(np.broadcast_shapes(*(np.shape(i) for i in arrays)), np.uint64(k), dtype=np.uint64)
         with np.errstate(over="ignore"):  # 64-bit wrap-around is the point of the hash
-            for i in ids:
+            for i in arrays:
                 x = _splitmix(x ^ (np.asarray(i).astype(np.uint64) * _GOLDEN))
         return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 

@@ -71,14 +71,27 @@ def _unmet_type(kind: NeedType):
     return fn
 
 
+def _log(w: Window, name: str) -> list[np.ndarray]:
+    """An event log of the model (a list of per-event tuples of arrays) as concatenated columns,
+    cached until the log grows."""
+    log = getattr(w.model, name)
+    cache = w.model.network_metric_cache.setdefault("logs", {})
+    hit = cache.get(name)
+    if hit is None or hit[0] != len(log):
+        cols = [np.concatenate(c) for c in zip(*log, strict=True)] if log else None
+        hit = cache[name] = (len(log), cols)
+    return hit[1]
+
+
 def _placements(w: Window, via: int | None) -> float:
-    total = 0
-    for day, _, how in w.model.placements:
-        sel = (day >= w.d0) & (day <= w.d1)
-        if via is not None:
-            sel &= how == via
-        total += int(sel.sum())
-    return float(total)
+    cols = _log(w, "placements")
+    if cols is None:
+        return 0.0
+    day, _, how = cols
+    sel = (day >= w.d0) & (day <= w.d1)
+    if via is not None:
+        sel &= how == via
+    return count(sel)
 
 
 def _unemployment(w: Window, mask: np.ndarray | None = None) -> float:
@@ -96,7 +109,8 @@ def _projects(w: Window, column: str) -> float:
 
 
 def _trainees(w: Window) -> float:
-    return float(sum(int(((d >= w.d0) & (d <= w.d1)).sum()) for d, _ in w.model.trainings))
+    cols = _log(w, "trainings")
+    return 0.0 if cols is None else count((cols[0] >= w.d0) & (cols[0] <= w.d1))
 
 
 SERVICE_METRICS: tuple[Metric, ...] = (

@@ -45,6 +45,7 @@ class Window:
         self.masks = model.group_masks
         self._cols: dict[str, np.ndarray] = {}
         self._groups: dict[str, np.ndarray] = {}
+        self._during: dict[str, np.ndarray] = {}
 
     def col(self, name: str) -> np.ndarray:
         got = self._cols.get(name)
@@ -53,8 +54,11 @@ class Window:
         return got
 
     def during(self, name: str) -> np.ndarray:
-        day = self.col(name)
-        return (day >= self.d0) & (day <= self.d1)
+        got = self._during.get(name)
+        if got is None:
+            day = self.col(name)
+            got = self._during[name] = (day >= self.d0) & (day <= self.d1)
+        return got
 
     @cached_property
     def closed(self) -> np.ndarray:
