@@ -4,8 +4,10 @@ Each model benchmark runs in a fresh process per repetition (so peak memory,
 max RSS, is that run's) and reports the median. In the same process it times a
 no-op Mesa ``shuffle_do`` step over as many agents as there are residents, so
 the ratio of resident-days per second to that rate compares like with like.
-The sweep benchmark times the same small run matrix with 1 and with 2 local
-worker processes. Prints a table and the machine; writes benchmarks/results.json.
+The sweep benchmark times a demo-sized run matrix (12 community runs of
+``--days`` days, a fresh store each time) with 1 and with 2 local worker
+processes; the last line times the whole demo comparison once. Prints a table
+and the machine; writes benchmarks/results.json.
 
     python benchmarks/bench.py [--reps 3] [--days 365] [--district] [--quick]
 """
@@ -138,6 +140,17 @@ def bench_sweep(reps: int, days: int, runs: int) -> dict:
     return result
 
 
+def bench_demo(days: int) -> float:
+    """Wall time of the demo comparison (baseline vs extra_canteen vs more_partner_units,
+    4 replications, default process executor) into a fresh folder: runs, tables, plots, brief."""
+    govsim = Path(sys.executable).with_name("govsim")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [str(govsim), "compare", "baseline", "extra_canteen", "more_partner_units", "--reps", "4"]
+        t = time.perf_counter()
+        subprocess.run([*cmd, "--days", str(days), "--quiet", "--out", f"{tmp}/demo"], check=True)
+        return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3, help="repetitions per benchmark (median reported)")
@@ -157,7 +170,9 @@ def main() -> None:
         result["models"].append(bench_model(name, args.days, communities, args.reps))
     if not args.quick:
         print("running sweep throughput (1 and 2 workers)...", file=sys.stderr, flush=True)
-        result["sweep"] = bench_sweep(args.reps, days=180, runs=8)
+        result["sweep"] = bench_sweep(args.reps, days=args.days, runs=12)  # the demo's matrix size
+        print("running the demo comparison (make demo)...", file=sys.stderr, flush=True)
+        result["demo_comparison_s"] = bench_demo(args.days)
 
     mach = result["machine"]
     print(
@@ -181,6 +196,11 @@ def main() -> None:
             f"sweep ({s['runs']} community runs of {s['days']} days): "
             f"1 worker {s['workers_1_s_median']:.1f} s, 2 workers {s['workers_2_s_median']:.1f} s "
             f"-> speedup {s['speedup_2_vs_1']:.2f}x"
+        )
+    if "demo_comparison_s" in result:
+        print(
+            f"demo comparison (3 scenarios x 4 reps x {args.days} days, plots, brief): "
+            f"{result['demo_comparison_s']:.1f} s (one run)"
         )
     print(f"medians of {args.reps} runs; wrote {args.out}")
     args.out.write_text(json.dumps(result, indent=1) + "\n")
