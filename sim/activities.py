@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .model import GovModel
 
 
-def _meet(model: GovModel, who: np.ndarray, tie_prob: float) -> None:
+def _meet(model: GovModel, who: np.ndarray, tie_prob: float, where: str) -> None:
     """Each of ``who`` meets one random other of ``who`` in the same community."""
     if len(who) < 2:
         return
@@ -27,8 +27,8 @@ def _meet(model: GovModel, who: np.ndarray, tie_prob: float) -> None:
     lo = np.searchsorted(comm, comm, "left")
     hi = np.searchsorted(comm, comm, "right")
     s, day = model.streams, model.day  # keyed by resident and day
-    other = who[lo + (s.uniform("meet_pick", who, day) * (hi - lo)).astype(np.int64)]
-    model.net.touch(who, other, day, s.uniform("meet_tie", who, day), tie_prob)
+    other = who[lo + (s.uniform(f"{where}_pick", who, day) * (hi - lo)).astype(np.int64)]
+    model.net.touch(who, other, day, s.uniform(f"{where}_tie", who, day), tie_prob)
 
 
 def weekly_classes(model: GovModel) -> None:
@@ -37,7 +37,7 @@ def weekly_classes(model: GovModel) -> None:
         return
     members = model.class_members
     members = members[model.pop.care_level[members] <= 1]  # those who can no longer walk stop coming
-    _meet(model, members, model.params.class_tie_prob)
+    _meet(model, members, model.params.class_tie_prob, "class")
 
 
 def enrol_classes(model: GovModel) -> None:
@@ -56,4 +56,4 @@ def market_day(model: GovModel) -> None:
         return
     adults = model.pop.age >= 18
     u = model.streams.uniform("market_attend", np.arange(model.pop.n), model.day)
-    _meet(model, np.flatnonzero(adults & (u < p.market_attendance)), p.market_tie_prob)
+    _meet(model, np.flatnonzero(adults & (u < p.market_attendance)), p.market_tie_prob, "market")

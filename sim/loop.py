@@ -62,7 +62,7 @@ def informal_help(model: GovModel) -> None:
         hidden = act[model.needs.state[act] <= NeedState.OPEN]
     helpers = model.helpers[model.needs.resident[hidden]]
     p = model.params.informal_help_prob * np.minimum(1.0, helpers / 3.0)
-    helped = hidden[model.streams.uniform("informal", hidden, model.day) < p]
+    helped = hidden[model.streams.uniform("informal", model.needs.key[hidden], model.day) < p]
     b = model.needs
     b.provider[helped] = INFORMAL
     b.quality[helped] = 0.5
@@ -82,7 +82,7 @@ def residents_order(model: GovModel) -> None:
         + p.order_awareness_weight * pop.awareness[r]
         + p.order_ties_weight * np.minimum(model.neighbour_ties[r], 5) / 5.0
     )
-    ordered = hidden[model.streams.uniform("order", hidden, model.day) < _sigmoid(logit)]
+    ordered = hidden[model.streams.uniform("order", b.key[hidden], model.day) < _sigmoid(logit)]
     b.state[ordered] = NeedState.OPEN
     b.day_ordered[ordered] = model.day
 
@@ -97,7 +97,8 @@ def grid_visits(model: GovModel) -> None:
     visited = rng.random(len(weight)) < np.minimum(1.0, weight * share)
     hidden = _in_state(model, NeedState.HIDDEN)
     at_home = visited[pop.household[b.resident[hidden]]]
-    found = hidden[at_home & (model.streams.uniform("grid_detect", hidden, model.day) < p.grid_detect_prob)]
+    detect = model.streams.uniform("grid_detect", b.key[hidden], model.day)
+    found = hidden[at_home & (detect < p.grid_detect_prob)]
     b.state[found] = NeedState.OPEN
     b.found[found] = True
     b.day_ordered[found] = model.day
@@ -116,7 +117,7 @@ def dispatch(model: GovModel) -> None:
     rule = p.dispatch_rule
     open_ids = _in_state(model, NeedState.OPEN)
     if rule == "ad_hoc":
-        open_ids = open_ids[streams.uniform("adhoc", open_ids, model.day) < p.adhoc_dispatch_prob]
+        open_ids = open_ids[streams.uniform("adhoc", b.key[open_ids], model.day) < p.adhoc_dispatch_prob]
     if len(open_ids) == 0:
         return
     open_ids = open_ids[np.lexsort((open_ids, b.day_ordered[open_ids]))]  # first come, first served
@@ -129,7 +130,7 @@ def dispatch(model: GovModel) -> None:
     if len(pair_o) == 0:
         return
     # Keyed by (need, provider, day): the same pair gets the same noise in every scenario.
-    u = streams.uniform("score", open_ids[pair_o], model.providers.ident[pair_p], model.day)
+    u = streams.uniform("score", b.key[open_ids[pair_o]], model.providers.ident[pair_p], model.day)
     score = u if rule != "closed_loop" else _scores(model, pair_o, pair_p, res, kind, u)
     order = np.lexsort((-score, pair_o))
     _assign(model, open_ids, pair_o[order], pair_p[order])
@@ -175,7 +176,7 @@ def _pool_candidates(model: GovModel, open_ids, res, kind):
     slot = np.arange(len(pair_o)) - np.repeat(
         np.cumsum(np.minimum(size, k)) - np.minimum(size, k), np.minimum(size, k)
     )
-    u = model.streams.uniform("candidate", open_ids[pair_o], slot, model.day)
+    u = model.streams.uniform("candidate", model.needs.key[open_ids[pair_o]], slot, model.day)
     pick = (u * size[pair_o]).astype(np.int64)
     pair_p = prov[lo[pair_o] + pick]
     key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
@@ -266,7 +267,7 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
         dist = _distance_km(model, pv, r)
         pr.notified_month[pv] += 1
         fetch = model.params.delivery_distance_weight * _delivery_km(model, r, b.type[open_ids[o]])
-        u = model.streams.uniform("accept", open_ids[o], pr.ident[pv], day)
+        u = model.streams.uniform("accept", b.key[open_ids[o]], pr.ident[pv], day)
         yes = u < _accept_prob(model, pv, dist, fetch)
         pr.declines_month[pv[~yes]] += 1
         b.declines[open_ids[o[~yes]]] += 1
@@ -293,7 +294,7 @@ def serve(model: GovModel) -> None:
     skill = pr.skill[prov, b.type[due]]
     wait = model.day - b.day_ordered[due]
     q = 0.45 + 0.15 * skill + 0.2 * (pr.motivation[prov] - 0.5) - 0.02 * wait
-    noise = model.streams.normal("quality", "quality_angle", due)
+    noise = model.streams.normal("quality", "quality_angle", b.key[due])
     q = np.clip(q + p.service_quality_noise * noise, 0.0, 1.0)
     b.quality[due] = q
     b.close(due, NeedState.DONE, model.day)
@@ -311,7 +312,7 @@ def serve(model: GovModel) -> None:
     pop.awareness[r] = np.minimum(1.0, pop.awareness[r] + p.awareness_gain_service)
     _pull_satisfaction(model, r, q)
     vol = pr.kind[prov] == ProviderKind.VOLUNTEER
-    u = model.streams.uniform("service_tie", due[vol])
+    u = model.streams.uniform("service_tie", b.key[due[vol]])
     model.net.touch(r[vol], pr.resident[prov[vol]], model.day, u, p.service_tie_prob)
 
 

@@ -59,6 +59,7 @@ _COLUMNS = {
     "rating": (np.int8, 0),
     "declines": (np.int16, 0),
     "extra": (np.bool_, False),  # drawn from the care stream (raised rates), not the needs stream
+    "key": (np.int64, -1),  # stable identity for keyed draws: (resident, day arisen, extra)
 }
 
 
@@ -92,6 +93,9 @@ class NeedBook:
         self._day_arisen[ids] = day
         if extra is not None:
             self._extra[ids] = extra
+        # At most one regular and one extra need per resident per day, so this key names a
+        # need the same way in every scenario, whatever its row in the book.
+        self._key[ids] = (resident.astype(np.int64) << 21 | day) << 1 | self._extra[ids]
         self.size += k
         self.active = np.concatenate([self.active, ids])
         return ids

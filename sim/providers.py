@@ -125,7 +125,12 @@ class ProviderTable:
         self.skill = np.concatenate([self.skill, skill.astype(np.int8)])
         new = np.arange(self.n - k, self.n)
         others = new[self.ident[new] < 0]
-        self.ident[others] = IDENT_OFFSET + others  # units and staff: their row
+        # Units and staff: their kind and their ordinal among providers of that kind, which
+        # does not move when the number of volunteers differs between scenarios.
+        for kind in np.unique(self.kind[others]):
+            mine = others[self.kind[others] == kind]
+            before = int((self.kind[: self.n - k] == kind).sum())
+            self.ident[mine] = IDENT_OFFSET + (int(kind) << 32) + before + np.arange(len(mine))
         return new
 
     def add_volunteers(self, who, pop: Population, params: Params, streams, day: int, active) -> np.ndarray:

@@ -7,9 +7,8 @@ from sim import GovModel, Params
 from sim.network import TieKind, clustering_sample
 
 # Ranges for the default community at day 364 of a 365-day run; docs/ODD.md section 8
-# ("Network") states the same. Measured at 2d28901 over seeds 0-9 (mean, sd):
-# ties_per_person 3.492 (0.054), clustering 0.274 (0.006), isolated_share 0.099 (0.005);
-# seeds 10-29 span 3.44-3.57, 0.262-0.287, 0.092-0.108. Bounds sit 7-10 sd from the mean.
+# ("Network") states the same, with the measured means and spreads (seeds 0-29); each
+# bound sits many standard deviations from the mean, so a failure means a mechanism changed.
 RANGES = {
     "ties_per_person": (3.1, 3.9),
     "clustering": (0.22, 0.33),
