@@ -14,7 +14,6 @@ import numpy as np
 from . import care
 from .canteen import Meal
 from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType, draw_arrivals
-from .network import TieKind
 from .providers import ProviderKind, ProviderState
 
 if TYPE_CHECKING:
@@ -363,5 +362,3 @@ def weekly_awareness(model: GovModel) -> None:
     mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
     a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)
 
-
-NEIGHBOUR_KINDS = tuple(k for k in TieKind if k is not TieKind.HOUSEHOLD)

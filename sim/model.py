@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from . import activities, canteen, care, loop, metrics, projects
+from . import activities, canteen, care, metrics, projects
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .canteen import Canteens, Meal
 from .errors import InputError
@@ -212,12 +212,15 @@ class GovModel(mesa.Model):
 
     def refresh_tie_counts(self) -> None:
         """Per-resident tie counts and canteen peer shares (refreshed when ties change)."""
-        self.all_ties = self.net.degree()
-        self.neighbour_ties = self.net.degree(loop.NEIGHBOUR_KINDS)
-        kin = self.net.degree((TieKind.HOUSEHOLD, TieKind.KIN))
+        net, pop = self.net, self.pop
+        self.all_ties = np.diff(net.indptr)
+        # Household ties are permanent cliques: hh_size - 1 of them per resident.
+        household = pop.hh_size[pop.household].astype(np.int64) - 1
+        self.neighbour_ties = self.all_ties - household
+        kin_edges = np.flatnonzero(net.kind == TieKind.KIN)
+        kin = household + net.degree_of_edges(kin_edges)
         # Kin help with home needs; neighbours count for less (informal help capacity).
         self.helpers = kin + self.params.neighbour_help_weight * (self.all_ties - kin)
-        net = self.net
         eats = (self.meal_choice == Meal.CANTEEN).astype(float)
         peers = np.bincount(net.u, eats[net.v], net.n) + np.bincount(net.v, eats[net.u], net.n)
         self.canteen_peer_share = peers / np.maximum(self.all_ties, 1)

@@ -135,6 +135,10 @@ class TieNetwork:
         u, v = self.u[mask], self.v[mask]
         return np.bincount(u, minlength=self.n) + np.bincount(v, minlength=self.n)
 
+    def degree_of_edges(self, edges: np.ndarray) -> np.ndarray:
+        """Ties per resident counting only the given edge rows."""
+        return np.bincount(self.u[edges], minlength=self.n) + np.bincount(self.v[edges], minlength=self.n)
+
     def find(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge index of each pair a–b, or -1 where there is no consolidated tie."""
         key = np.minimum(a, b).astype(np.int64) * self.n + np.maximum(a, b)
@@ -264,7 +268,7 @@ def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: 
     Draws are keyed by tie and by resident (:meth:`sim.rng.Streams.uniform`), so a
     change elsewhere in the model never reshuffles who meets whom here.
     """
-    casual = ~np.isin(net.kind, PERMANENT)
+    casual = net.kind > max(PERMANENT)  # HOUSEHOLD and KIN ties never fade
     used = casual & (streams.uniform("tie_use", net.key, day) < params.tie_use_week)
     net.last_used[used] = day
     net.w[used] = 1.0
