@@ -32,7 +32,7 @@ def _meet(model: GovModel, who: np.ndarray, tie_prob: float, where: str) -> None
 
 
 def weekly_classes(model: GovModel) -> None:
-    """Senior-university classes: enrolled elders meet classmates (stream ``activities``)."""
+    """Senior-university classes: enrolled elders meet classmates (keyed by resident and day)."""
     if not model.params.activity_classes:
         return
     members = model.class_members

@@ -2,9 +2,9 @@
 
 Volunteers and partner units are views over rows of the provider table; each
 month they decide whether to stay, drop out or come back. A community
-committee recruits volunteers. Monthly decisions read uniforms drawn for
-all providers at once from the ``volunteers`` stream, so the outcome does not
-depend on the order Mesa visits the agents in. :class:`Resident` is a
+committee recruits volunteers. Monthly decisions read uniforms keyed by each
+provider's identity and the day (drawn for all providers at once), so the
+outcome does not depend on the order Mesa visits the agents in. :class:`Resident` is a
 lightweight view of one row of the population (not a registered agent).
 """
 

@@ -11,6 +11,7 @@ over several seeds; :func:`to_markdown` writes the table kept in
 from __future__ import annotations
 
 import math
+import multiprocessing
 import statistics
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -152,7 +153,7 @@ def calibrate(seeds: int = 10, days: int = 365, workers: int = 1) -> list[dict]:
     settings = {tuple(sorted(t.settings.items())) for t in TARGETS}
     jobs = [(dict(s), seed, days) for s in sorted(settings) for seed in range(seeds)]
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             summaries = list(pool.map(_one, jobs))
     else:
         summaries = [_one(j) for j in jobs]

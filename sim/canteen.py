@@ -192,7 +192,7 @@ def nearest_canteen(model: GovModel, who: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def choose_lunch(model: GovModel) -> None:
-    """The daily lunch choice and the canteens' walk-in meals (stream ``meals``)."""
+    """The daily lunch choice and the canteens' walk-in meals (keyed by resident and day)."""
     p, pop, c = model.params, model.pop, model.canteens
     who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
     s, day = model.streams, model.day  # keyed by resident and day: choice, queue place, second choice

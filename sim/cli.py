@@ -83,11 +83,10 @@ def _params_from(args) -> Params:
 
 
 def _cmd_run(args) -> int:
-    from .runner import run, write_outputs  # imported here so 'govsim params' stays fast
+    from .runner import check_writable, run, write_outputs  # here so 'govsim params' stays fast
 
     params = _params_from(args)
-    if args.out.exists() and not args.out.is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    check_writable(args.out)
     progress = None if args.quiet else _Progress(args.days)
     result = run(params, seed=args.seed, days=args.days, progress=progress)
     if progress:

@@ -4,8 +4,8 @@ Five-society linkage runs a doorstep job platform (kiosk, live-stream job
 room, career advisers, partner training schools, a talent market) that placed
 30 residents in a year and ran 6 seasonal training projects (DESIGN §1 [A]).
 Monthly: some employed residents lose their job; job-seekers find work on the
-wider market with a chance set by skill; the platform matches aware
-job-seekers to the vacancies partner units and the market post through it;
+wider market with a chance set by skill; the platform matches the job-seekers
+who use it that month (``platform_reach``) to the vacancies partner units and the market post through it;
 training projects raise their trainees' chances for a period.
 """
 

@@ -31,7 +31,7 @@ def _in_state(model: GovModel, state: NeedState) -> np.ndarray:
 
 def arise_needs(model: GovModel) -> None:
     """Needs arise per resident at rates set by who they are (stream ``needs``),
-    plus the extra needs of residents whose care level has risen (stream ``care``)."""
+    plus the extra needs of residents whose care level has risen (keyed ``care_need``)."""
     who, kind = draw_arrivals(model.cum_rates, model.streams["needs"])
     more, more_kind = care.excess_arrivals(model)
     extra = np.repeat([False, True], [len(who), len(more)])
@@ -361,4 +361,3 @@ def weekly_awareness(model: GovModel) -> None:
     deg = np.bincount(net.u, minlength=net.n) + np.bincount(net.v, minlength=net.n)
     mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
     a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)
-

@@ -18,7 +18,7 @@ from .needs import INFORMAL, OWN_MEANS, NeedState
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
 from .service_metrics import SERVICE_METRICS
-from .window import GROUP_DOCS, GROUPS, Metric, Window, count, gini, pop_mean, quantile, share
+from .window import GROUP_DOCS, GROUPS, Metric, Window, count, gini, mean_over, pop_mean, quantile, share
 
 __all__ = ["GROUPS", "GROUP_DOCS", "METRICS", "Metric", "make_collector", "metric_names", "report"]
 
@@ -34,14 +34,6 @@ def _unmet(w: Window, g: str) -> float:
 def _response(w: Window, g: str, q: float) -> float:
     sel = w.by_provider & w.in_group(g)
     return quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
-
-
-def pop_mean_of(w: Window, values: np.ndarray, g: str) -> float:
-    """Mean of a per-resident array over group ``g``."""
-    if g == "all":
-        return float(values.mean())
-    idx = w.model.group_index[g]
-    return float(values[idx].mean()) if len(idx) else float("nan")
 
 
 def _neighbour_degree(w: Window) -> np.ndarray:
@@ -70,8 +62,10 @@ def _top10_share(w: Window) -> float:
 
 def _retention(w: Window) -> float:
     pr = w.model.providers
-    cohort = _volunteers(w) & (pr.joined_day <= max(0, w.d1 - 365))
-    stayed = cohort & ((pr.left_day < 0) | (pr.left_day > w.d1))
+    start = max(0, w.d1 - 365)
+    # Registered a year before the window's end (or at the start of a shorter run) ...
+    cohort = _volunteers(w) & (pr.joined_day <= start) & ((pr.left_day < 0) | (pr.left_day > start))
+    stayed = cohort & ((pr.left_day < 0) | (pr.left_day > w.d1))  # ... and still registered
     return share(stayed, cohort)
 
 
@@ -266,14 +260,14 @@ METRICS: tuple[Metric, ...] = (
         "ties_per_person",
         "ties",
         "ties outside the household per resident",
-        lambda w, g: w.network_cached(f"ties.{g}", lambda: pop_mean_of(w, _neighbour_degree(w), g)),
+        lambda w, g: w.network_cached(f"ties.{g}", lambda: mean_over(w, _neighbour_degree(w), g)),
         True,
     ),
     Metric(
         "isolated_share",
         "share",
         "residents with no tie outside their household",
-        lambda w, g: w.network_cached(f"isolated.{g}", lambda: pop_mean_of(w, _neighbour_degree(w) == 0, g)),
+        lambda w, g: w.network_cached(f"isolated.{g}", lambda: mean_over(w, _neighbour_degree(w) == 0, g)),
         True,
     ),
     Metric(
@@ -316,7 +310,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "volunteer_retention_12m",
         "share",
-        "volunteers registered a year before (or at start) still registered",
+        "volunteers registered a year before the end (or at start) still registered",
         lambda w, g: _retention(w),
     ),
     Metric("volunteer_dropouts", "people", "volunteers who left", lambda w, g: _left(w, None)),

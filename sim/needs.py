@@ -37,7 +37,6 @@ class NeedState(enum.IntEnum):
     LAPSED = 5  # never reported nor found: a hidden unmet need
 
 
-FINAL = (NeedState.DONE, NeedState.EXPIRED, NeedState.LAPSED)
 UNMET = (NeedState.EXPIRED, NeedState.LAPSED)
 INFORMAL = -2  # ``provider`` value of a need met by kin or neighbours
 OWN_MEANS = -3  # ``provider`` value of a meal need met at the canteen or by takeaway
@@ -58,7 +57,7 @@ _COLUMNS = {
     "quality": (np.float32, np.nan),
     "rating": (np.int8, 0),
     "declines": (np.int16, 0),
-    "extra": (np.bool_, False),  # drawn from the care stream (raised rates), not the needs stream
+    "extra": (np.bool_, False),  # an excess arrival (keyed ``care_need``), not the needs stream
     "key": (np.int64, -1),  # stable identity for keyed draws: (resident, day arisen, extra)
 }
 

@@ -269,6 +269,49 @@ HOUSEHOLD_TYPES = (
 )
 
 
+# Parameters read only when the model is built (population, network, initial actors,
+# facilities). Changing them mid-run would do nothing, so a param_change policy refuses them.
+BUILD_ONLY = frozenset(
+    {
+        "communities",
+        "communities_per_subdistrict",
+        "households_per_community",
+        "households_per_grid",
+        "households_per_building",
+        *HOUSEHOLD_TYPES,
+        "migrant_household_share",
+        "unemployment_rate",
+        "inactive_share",
+        "disabled_share_elderly",
+        "mild_care_share_elderly",
+        "non_cooking_share_elderly",
+        "initial_trust",
+        "initial_awareness",
+        "building_ties_mean",
+        "compound_ties_mean",
+        "kin_nearby_prob",
+        "closure_rounds",
+        "closure_prob",
+        "volunteer_registration",
+        "volunteer_active_share",
+        "partner_units",
+        "social_workers",
+        "social_worker_hours_month",
+        "care_centre_staff",
+        "care_staff_hours_month",
+        "canteens_per_community",
+        "canteen_seats",
+        "canteen_sittings",
+        "canteen_price",
+        "canteen_elder_discount",
+        "canteen_subsidy",
+        "canteen_quality",
+        "class_enrolment",
+        "project_needs_per_grid",
+    }
+)
+
+
 def _spec(key: str) -> dataclasses.Field:
     fields = {f.name: f for f in dataclasses.fields(Params)}
     if key not in fields:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .canteen import open_canteen
 from .errors import InputError
-from .params import Params, check_like
+from .params import BUILD_ONLY, Params, check_like
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -78,6 +78,12 @@ class ParamChange(Policy):
     changes: dict[str, Any] = field(default_factory=dict)
 
     def validate(self, params: Params) -> None:
+        for key in self.changes:
+            if key in BUILD_ONLY:
+                raise InputError(
+                    f"policy '{self.kind}': '{key}' is fixed when the model is built; set it under "
+                    "[params] (or use add_canteen / add_partner_units for new facilities and units)"
+                )
         params.replace(**self.changes)
 
     def start(self, model: GovModel) -> None:
@@ -192,7 +198,8 @@ class AddCanteen(Policy):
 
     def end(self, model: GovModel) -> None:
         for k in model.policy_memory.pop(id(self)):
-            model.canteens.closed[k] = model.day
+            if model.canteens.closed[k] < 0:  # one already closed for losses keeps its record
+                model.canteens.closed[k] = model.day
         model.refresh_meal_geography()
 
 

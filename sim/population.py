@@ -84,10 +84,6 @@ class Population:
     def n(self) -> int:
         return len(self.age)
 
-    @property
-    def adult(self) -> np.ndarray:
-        return self.age >= 18
-
 
 def build_population(params: Params, rng: np.random.Generator) -> Population:
     """Build the residents of ``params.communities`` communities.

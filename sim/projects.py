@@ -125,11 +125,17 @@ def new_project_needs(model: GovModel, mean_per_grid: float) -> None:
 
 
 def winter_needs(model: GovModel) -> None:
-    """Each community lists snow removal for the winter (it serves every grid: ``grid`` -1)."""
-    p = model.params
+    """Each community lists snow removal for the winter (it serves every grid: ``grid`` -1)
+    and funds it at once from its pool if the pool holds enough (winter work cannot wait
+    for the next joint meeting); otherwise it waits for one held before the end of winter."""
+    p, book = model.params, model.projects
     for c in range(p.communities):
         cost = PROJECT_COST[ProjectType.SNOW_REMOVAL] * p.project_cost_scale
-        model.projects.add(c, WHOLE_COMMUNITY, ProjectType.SNOW_REMOVAL, cost, model.day)
+        book.add(c, WHOLE_COMMUNITY, ProjectType.SNOW_REMOVAL, cost, model.day)
+        if book.pool.get(c, 0.0) >= cost:
+            book.pool[c] -= cost
+            book.state[-1] = ProjectState.FUNDED
+            book.funded[-1] = model.day
 
 
 def joint_meeting(model: GovModel) -> None:

@@ -80,7 +80,7 @@ class ProviderTable:
 
     COLUMNS = {
         "kind": np.int8,
-        "ident": np.int64,  # stable identity for keyed draws: resident row, or n + row for others
+        "ident": np.int64,  # keyed draws: resident row, or 2^40 + (kind << 32) + ordinal of its kind
         "unit_kind": np.int8,
         "resident": np.int32,
         "community": np.int32,

@@ -88,6 +88,25 @@ def _json_safe(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
 
 
+def check_writable(path: Path, flag: str = "--out") -> None:
+    """Refuse (one line) an output folder that cannot be created or written, before any work.
+
+    Nothing is left behind: the probe is a temporary folder in the nearest existing ancestor.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{flag} {path}: exists and is not a folder")
+    probe_in = path
+    while not probe_in.exists():
+        probe_in = probe_in.parent
+    if not probe_in.is_dir():
+        raise InputError(f"{flag} {path}: {probe_in} is a file, so the folder cannot be created")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=probe_in, prefix=".govsim-probe-"))
+    except OSError as err:
+        raise InputError(f"{flag} {path}: cannot write in {probe_in} ({err.strerror})") from None
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` then move ``tmp`` onto ``path``, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

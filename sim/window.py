@@ -131,7 +131,12 @@ def quantile(values, q) -> float:
 
 
 def pop_mean(w: Window, g: str, col: str) -> float:
-    values = getattr(w.model.pop, col)
+    """Mean of population column ``col`` over group ``g``."""
+    return mean_over(w, getattr(w.model.pop, col), g)
+
+
+def mean_over(w: Window, values: np.ndarray, g: str) -> float:
+    """Mean of a per-resident array over group ``g``."""
     if g == "all":
         return float(values.mean())
     idx = w.model.group_index[g]

@@ -55,3 +55,24 @@ def test_bad_policies_are_rejected(table, needle):
     with pytest.raises(InputError, match=needle):
         policy = policy_from_dict(table)
         policy.validate(Params())
+
+
+def test_ending_a_canteen_policy_closes_only_its_canteens_and_keeps_loss_records():
+    from sim.policies import AddCanteen
+
+    cheap = AddCanteen(count=1, price=1.0, start_day=0, end_day=150)
+    m = GovModel(Params().replace(canteen_loss_tolerance=5000.0), seed=2, policies=[cheap], collect=False)
+    m.run(200)
+    c = m.canteens
+    assert c.n == 2
+    assert c.closed_for_losses[1] and 0 < c.closed[1] < 150, "the cheap canteen closed for losses first"
+    m2 = GovModel(Params(), seed=2, policies=[AddCanteen(count=1, start_day=0, end_day=50)], collect=False)
+    m2.run(60)
+    assert m2.canteens.closed[1] == 50 and not m2.canteens.closed_for_losses[1]
+    assert m2.canteens.closed[0] == -1 and m2.canteens.is_open(m2.day).sum() == 1
+
+
+def test_param_change_refuses_build_time_parameters():
+    with pytest.raises(InputError, match="'canteen_price' is fixed when the model is built"):
+        policy_from_dict({"kind": "param_change", "changes": {"canteen_price": 12.0}}).validate(Params())
+    policy_from_dict({"kind": "param_change", "changes": {"recognition": 0.9}}).validate(Params())

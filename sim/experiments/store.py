@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..runner import atomic_write
+from ..runner import atomic_write, check_writable
 from .task import SIM_DIR, RunOutput, RunSpec
 
 FORMAT = "govsim-experiments/1"
@@ -88,10 +88,10 @@ def git_revision() -> dict[str, Any]:
 
 
 def check_out(root: Path) -> None:
-    """Refuse an output folder that is a file, or a non-empty folder that is not a store."""
+    """Refuse an output folder that is a file, cannot be written, or is a non-empty folder
+    that is not a store."""
     root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise InputError(f"--out {root}: exists and is not a folder")
+    check_writable(root)
     if root.is_dir():
         manifest = root / "manifest.json"
         if not manifest.exists():

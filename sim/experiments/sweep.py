@@ -96,6 +96,8 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
         raise InputError(
             f"--lever {text!r}: expected NAME=LO:HI with LO < HI, NAME=LO:HI:N with N >= 2, or NAME=V1,V2,..."
         ) from None
+    if (len(lever.values) or lever.levels) > MAX_LEVELS:
+        raise InputError(f"--lever {text!r}: {lever.levels} levels; at most {MAX_LEVELS} are allowed")
     if lever.values:
         lever = dataclasses.replace(lever, values=tuple(lever.cast(v) for v in lever.values))
     for v in (lever.low, lever.high, *lever.values):
@@ -104,6 +106,10 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
         except InputError as err:
             raise InputError(f"--lever {name}: {err}") from None
     return lever
+
+
+MAX_LEVELS = 100  # levels of one grid lever
+MAX_RUNS = 100_000  # runs in one sweep (design points x replications)
 
 
 def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
@@ -179,6 +185,17 @@ def sweep(
     names = [lv.name for lv in levers]
     if not levers or len(set(names)) != len(names):
         raise InputError(f"--lever: give each lever once (got {', '.join(names) or 'none'})")
+    if design == "grid":
+        size = 1
+        for lv in levers:
+            size *= len(lv.values) if lv.values else lv.levels
+    else:
+        size = points
+    if size * reps > MAX_RUNS:
+        raise InputError(
+            f"sweep: {size} design points x {reps} replications = {size * reps:,} runs; at most "
+            f"{MAX_RUNS:,} per sweep (fewer levels or points, or split the sweep)"
+        )
     rows = grid_design(levers) if design == "grid" else lhs_design(levers, points, base_seed)
     scenarios = point_scenarios(base, rows)
     specs = build_matrix(scenarios, reps, days, base_seed)

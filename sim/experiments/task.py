@@ -3,7 +3,9 @@
 :func:`execute` is a top-level function of a :class:`RunSpec`, so a process
 pool or a Dask worker can pickle it. It builds the model itself (rather than
 calling :func:`sim.run`) so that it can also read per-grid unmet need and the
-number of distinct residents served from the finished model; the daily series
+number of distinct residents with an unmet need from the finished model (the
+summary's ``residents_served`` is the model's own metric: served by a provider
+or fed by a canteen); the daily series
 and summary are produced by the same functions :func:`sim.run` uses, and a
 test checks they agree.
 """
@@ -107,9 +109,8 @@ def simulate(scenario: Scenario, seed: int, days: int) -> tuple[pd.DataFrame, di
     model = GovModel(params, seed, policies=policies)
     model.run(days)
     summary = metrics.report(model, 0, model.day)
-    grid, served, unmet = grid_table(model)
+    grid, _, unmet = grid_table(model)
     summary.setdefault("residents", float(model.pop.n))
-    summary.setdefault("residents_served", served)
     summary.setdefault("residents_unmet", unmet)
     return tidy(model), summary, grid
 
