@@ -157,8 +157,8 @@ class Params:
         "share",
         0,
         1,
-        "A",
-        "enterprises among units (312 of 638 paired party orgs); rest institutions etc.",
+        "E",
+        "enterprises among units (report: 312 of 638 party orgs are enterprises, 0.49)",
     )
     unit_hours_month: float = _p(16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers")
     unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch")
