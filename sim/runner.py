@@ -10,13 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import metrics
 from .errors import InputError
 from .model import GovModel
+from .needs import NeedState
 from .params import Params
 from .policies import Policy
+from .projects import ProjectState
+from .providers import ProviderKind, ProviderState
 
 
 @dataclass
@@ -26,6 +30,7 @@ class RunResult:
     Attributes:
         daily: tidy daily series with columns ``day, metric, group, value``.
         summary: whole-run outcomes, ``{name or name.group: value}``.
+        by_community: whole-run outcomes per community (:func:`community_table`).
         params: the parameters used.
         seed: the run seed.
         days: days simulated.
@@ -34,6 +39,7 @@ class RunResult:
 
     daily: pd.DataFrame
     summary: dict[str, float]
+    by_community: pd.DataFrame
     params: Params
     seed: int
     days: int
@@ -66,10 +72,56 @@ def run(
     return RunResult(
         daily=tidy(model),
         summary=metrics.report(model, 0, model.day),
+        by_community=community_table(model),
         params=params,
         seed=seed,
         days=days,
         residents=model.pop.n,
+    )
+
+
+def community_table(model: GovModel) -> pd.DataFrame:
+    """Whole-run outcomes per community: where unmet need concentrates (aggregated; never a
+    row per resident). Rates are over needs closed during the run."""
+    pop, b, pr = model.pop, model.needs, model.providers
+    n = model.params.communities
+    comm = pop.community[b.resident]
+    closed = b.day_closed >= 0
+    unmet = closed & (b.state >= NeedState.EXPIRED)
+    lapsed = closed & (b.state == NeedState.LAPSED)
+    alone = (pop.lives_alone & pop.elder)[b.resident]
+
+    def per(mask):
+        return np.bincount(comm[mask], minlength=n).astype(float)
+
+    def rate(num, den):
+        return np.divide(num, den, out=np.full(n, np.nan), where=den > 0)
+
+    residents = np.bincount(pop.community, minlength=n).astype(float)
+    meals = model.canteens.table("meals_walkin") + model.canteens.table("meals_delivered")
+    canteen_comm = np.asarray(model.canteens.community, int)
+    volunteers = (pr.kind == ProviderKind.VOLUNTEER) & (pr.state == ProviderState.ACTIVE)
+    done = model.projects.arrays("state") == ProjectState.DONE
+    return pd.DataFrame(
+        {
+            "community": np.arange(n),
+            "subdistrict": model.pop.comm_subdistrict[:n].astype(int),
+            "residents": residents.astype(int),
+            "needs_closed": per(closed).astype(int),
+            "unmet_need_rate": rate(per(unmet), per(closed)),
+            "hidden_need_rate": rate(per(lapsed), per(closed)),
+            "unmet_need_rate_elderly_alone": rate(per(unmet & alone), per(closed & alone)),
+            "served": per(closed & (b.state == NeedState.DONE) & (b.provider >= 0)).astype(int),
+            "trust": np.bincount(pop.community, pop.trust, n) / np.maximum(residents, 1),
+            "satisfaction_true": np.bincount(pop.community, pop.satisfaction, n) / np.maximum(residents, 1),
+            "volunteers_active": np.bincount(pr.community[volunteers], minlength=n),
+            "canteen_meals_per_day": np.bincount(canteen_comm, meals.sum(axis=0), n) / max(len(meals), 1),
+            "projects_completed": np.bincount(
+                model.projects.arrays("community")[done].astype(int), minlength=n
+            )
+            if done.any()
+            else np.zeros(n, int),
+        }
     )
 
 
@@ -122,7 +174,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
-    """Write ``daily.csv``/``daily.parquet``, ``summary.json`` and ``run.json`` under ``out``."""
+    """Write ``daily.csv``/``daily.parquet``, ``summary.json``, ``communities.csv`` and
+    ``run.json`` under ``out``."""
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format {fmt!r}: expected csv or parquet")
     out = Path(out)
@@ -131,6 +184,8 @@ def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
         atomic_write(daily, lambda p: result.daily.to_csv(p, index=False, float_format="%.10g"))
     else:
         atomic_write(daily, lambda p: result.daily.to_parquet(p, index=False))
+    communities = out / "communities.csv"
+    atomic_write(communities, lambda p: result.by_community.to_csv(p, index=False, float_format="%.10g"))
     summary = out / "summary.json"
     atomic_write(summary, lambda p: p.write_text(json.dumps(_json_safe(result.summary), indent=1) + "\n"))
     meta = {
@@ -141,4 +196,4 @@ def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
     }
     run_json = out / "run.json"
     atomic_write(run_json, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n"))
-    return [daily, summary, run_json]
+    return [daily, summary, communities, run_json]

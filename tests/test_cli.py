@@ -29,8 +29,24 @@ def test_run_writes_tidy_series_and_flat_summary(tmp_path, capsys):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert set(summary) == set(metrics.metric_names())
     assert all(v is None or isinstance(v, int | float) for v in summary.values())
+    by_community = pd.read_csv(tmp_path / "communities.csv")
+    assert list(by_community["community"]) == [0]
+    assert by_community["unmet_need_rate"][0] == pytest.approx(summary["unmet_need_rate"])
     run_info = json.loads((tmp_path / "run.json").read_text())
     assert run_info["params"]["recognition"] == 0.7 and run_info["days"] == 20
+
+
+def test_per_community_table_adds_up_to_the_district():
+    from sim import Params, run
+
+    r = run(Params().replace(communities=3), seed=2, days=60)
+    t = r.by_community
+    assert len(t) == 3 and t["residents"].sum() == r.residents
+    assert (t["unmet_need_rate"] * t["needs_closed"]).sum() / t["needs_closed"].sum() == pytest.approx(
+        r.summary["unmet_need_rate"]
+    )
+    assert t["served"].sum() == r.summary["served"]
+    assert t["volunteers_active"].sum() == r.summary["volunteers_active"]
 
 
 def test_parquet_output(tmp_path):
