@@ -388,7 +388,24 @@ def _today(model: GovModel) -> dict[str, float]:
     return cached[1]
 
 
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per column of :func:`report`.
+
+    ``collect`` computes the day's report once and appends its values to the
+    reporters' columns directly: they are plain floats, so the per-value
+    ``deepcopy`` and the 165 reporter calls of the generic ``collect`` are not
+    needed (a third of a community-year's time). ``get_model_vars_dataframe``
+    and the reporters themselves work as usual.
+    """
+
+    def collect(self, model: GovModel) -> None:
+        self._collection_steps.append(model.time)
+        row = _today(model)
+        for name, column in self.model_vars.items():
+            column.append(row[name])
+
+
 def make_collector() -> mesa.DataCollector:
-    """A DataCollector with one model reporter per column of :func:`report`."""
+    """The daily collector: one model reporter per column of :func:`report`."""
     reporters = {name: (lambda m, n=name: _today(m)[n]) for name in metric_names()}
-    return mesa.DataCollector(model_reporters=reporters)
+    return DailyCollector(model_reporters=reporters)
