@@ -207,7 +207,7 @@ def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
     pr = model.providers
     skill = pr.skill[pair_p, kind[pair_o]]
     load = pr.hours_used[pair_p] / np.maximum(pr.hours_pref[pair_p], 1e-6)
-    quality = pr.quality_estimate()[pair_p]
+    quality = pr.quality_estimate(pair_p)
     dist = _distance_km(model, pair_p, res[pair_o])
     noise = -0.3 * np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))  # Gumbel(0, 0.3)
     # Complex cases (disputes, disabled residents) go to the most skilled (skill 2):

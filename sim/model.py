@@ -194,7 +194,11 @@ class GovModel(mesa.Model):
         left = np.ones(self.pop.n, bool)
         left[self.diner_rows] = False
         self.meal_choice[left] = Meal.NONE
-        self.refresh_meal_geography()
+        if hasattr(self, "canteen_of"):  # every resident's nearest canteen is already known
+            self.diner_canteen = self.canteen_of[self.diner_rows]
+            self.diner_distance = self.canteen_km[self.diner_rows]
+        else:
+            self.refresh_meal_geography()
 
     def refresh_meal_geography(self) -> None:
         """Nearest open canteen of every resident (after a canteen opens or closes)."""

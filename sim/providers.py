@@ -211,9 +211,10 @@ class ProviderTable:
             joined_day=np.full(k, day),
         )
 
-    def quality_estimate(self) -> np.ndarray:
-        """The committee's view of each provider: mean stars, 4.0 before any rating."""
-        return (self.rating_sum + 4.0 * 2) / (self.rating_n + 2)
+    def quality_estimate(self, rows=slice(None)) -> np.ndarray:
+        """The committee's view of providers ``rows`` (all by default): mean stars, 4.0 before
+        any rating (two pseudo-ratings of 4)."""
+        return (self.rating_sum[rows] + 4.0 * 2) / (self.rating_n[rows] + 2)
 
 
 def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:
