@@ -24,6 +24,29 @@ if TYPE_CHECKING:
     from .model import GovModel
 
 
+class EventLog:
+    """Append-only columns of events (one row per person per event), read as arrays.
+
+    Args:
+        names: the column names.
+    """
+
+    def __init__(self, *names: str) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def add(self, **columns: np.ndarray) -> None:
+        for name, values in columns.items():
+            self._parts[name].append(np.asarray(values, np.int64))
+        self._arrays.clear()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            parts = self._parts[name]
+            self._arrays[name] = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        return self._arrays[name]
+
+
 class Via(enum.IntEnum):
     MARKET = 0
     PLATFORM = 1
@@ -79,7 +102,7 @@ def _vacancies(model: GovModel, community: int) -> int:
 
 def _place(model: GovModel, who: np.ndarray, via: Via) -> None:
     model.pop.employment[who] = Employment.EMPLOYED
-    model.placements.append((np.full(len(who), model.day), who, np.full(len(who), int(via))))
+    model.placements.add(day=np.full(len(who), model.day), resident=who, via=np.full(len(who), int(via)))
 
 
 def start_training(model: GovModel) -> None:
@@ -91,7 +114,7 @@ def start_training(model: GovModel) -> None:
         rank = np.argsort(model.streams.uniform("training", pool, model.day), kind="stable")
         take = pool[rank[: p.training_size]]
         model.trained_until[take] = model.day + p.training_effect_days
-        model.trainings.append((np.full(len(take), model.day), take))
+        model.trainings.add(day=np.full(len(take), model.day), resident=take)
 
 
 def training_days(params) -> set[int]:

@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 
 
 def _unmet(w: Window, g: str) -> float:
-    sel = w.closed & w.in_group(g)
-    return share(sel & w.unmet, sel)
+    def compute() -> float:
+        sel = w.closed & w.in_group(g)
+        return share(sel & w.unmet, sel)
+
+    return w.memo(("unmet", g), compute)
 
 
 def _response(w: Window, g: str, q: float) -> float:
@@ -44,17 +47,19 @@ def _volunteers(w: Window) -> np.ndarray:
     return w.model.providers.kind == ProviderKind.VOLUNTEER
 
 
-def _volunteer_hours(w: Window) -> np.ndarray:
+def _provider_hours(w: Window) -> np.ndarray:
     """Hours per provider from services done in the window."""
-    pr = w.model.providers
-    sel = w.by_provider
-    prov = w.col("provider")[sel]
-    hours = w.model.hours_by_type[w.col("type")[sel]]
-    return np.bincount(prov, hours, minlength=pr.n)
+
+    def compute() -> np.ndarray:
+        sel = w.by_provider
+        hours = w.model.hours_by_type[w.col("type")[sel]]
+        return np.bincount(w.col("provider")[sel], hours, minlength=w.model.providers.n)
+
+    return w.memo("provider_hours", compute)
 
 
 def _top10_share(w: Window) -> float:
-    hours = np.sort(_volunteer_hours(w)[_volunteers(w)])[::-1]
+    hours = np.sort(_provider_hours(w)[_volunteers(w)])[::-1]
     total = hours.sum()
     top = max(1, int(np.ceil(0.1 * len(hours))))
     return float(hours[:top].sum() / total) if total > 0 else float("nan")
@@ -80,6 +85,10 @@ def _left(w: Window, burnout: bool | None) -> float:
 def _cost(w: Window) -> float:
     """Grid workers' and paid staff's wages, dispatch staff time, donated unit labour
     and canteen subsidy, in yuan."""
+    return w.memo("cost", lambda: _compute_cost(w))
+
+
+def _compute_cost(w: Window) -> float:
     m, p = w.model, w.model.params
     grids = len(m.pop.grid_community)
     staff = grids * p.grid_workers_per_grid * p.grid_worker_cost_day * w.days
@@ -89,9 +98,7 @@ def _cost(w: Window) -> float:
     )
     staff += count(paid) * p.staff_cost_day * w.days
     dispatched = count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
-    sel = w.by_provider
-    unit = pr.kind[w.col("provider")[sel]] == ProviderKind.UNIT
-    unit_hours = m.hours_by_type[w.col("type")[sel]][unit].sum()
+    unit_hours = _provider_hours(w)[pr.kind == ProviderKind.UNIT].sum()
     subsidy = m.canteens.table("subsidy")[max(w.d0, 0) : w.d1 + 1].sum()
     return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value + subsidy)
 
@@ -299,7 +306,7 @@ METRICS: tuple[Metric, ...] = (
         "volunteer_hours",
         "hours",
         "hours of service given by volunteers",
-        lambda w, g: float(_volunteer_hours(w)[_volunteers(w)].sum()),
+        lambda w, g: float(_provider_hours(w)[_volunteers(w)].sum()),
     ),
     Metric(
         "volunteer_hours_top10_share",
@@ -319,13 +326,13 @@ METRICS: tuple[Metric, ...] = (
         "unit_hours",
         "hours",
         "hours of service given by partner units",
-        lambda w, g: float(_volunteer_hours(w)[w.model.providers.kind == ProviderKind.UNIT].sum()),
+        lambda w, g: float(_provider_hours(w)[w.model.providers.kind == ProviderKind.UNIT].sum()),
     ),
     Metric(
         "staff_hours",
         "hours",
         "hours of service given by paid social workers and care-centre staff",
-        lambda w, g: float(_volunteer_hours(w)[w.model.providers.kind >= ProviderKind.SOCIAL_WORKER].sum()),
+        lambda w, g: float(_provider_hours(w)[w.model.providers.kind >= ProviderKind.SOCIAL_WORKER].sum()),
     ),
     # --- cost ---
     Metric(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from . import activities, canteen, care, metrics, projects
+from . import activities, canteen, care, jobs, metrics, projects
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .canteen import Canteens, Meal
 from .errors import InputError
@@ -150,8 +150,8 @@ class GovModel(mesa.Model):
         self.excess_rows = np.empty(0, np.int64)
         self.excess_cum = np.zeros((0, len(NeedType)))
         self.trained_until = np.full(n, -1, np.int32)
-        self.placements: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self.trainings: list[tuple[np.ndarray, np.ndarray]] = []
+        self.placements = jobs.EventLog("day", "resident", "via")
+        self.trainings = jobs.EventLog("day", "resident")
         self.projects = projects.ProjectBook()
         projects.new_project_needs(self, self.params.project_needs_per_grid)
         activities.enrol_classes(self)

@@ -45,11 +45,14 @@ def _occupancy(w: Window) -> float:
 
 
 def _residents_served(w: Window, g: str) -> float:
-    served = np.zeros(w.model.pop.n, bool)
-    served[w.col("resident")[w.by_provider]] = True
-    last = w.model.last_canteen_day
-    served |= (last >= w.d0) & (last <= w.d1)
-    return count(served & w.masks[g])
+    def served_anyone() -> np.ndarray:
+        served = np.zeros(w.model.pop.n, bool)
+        served[w.col("resident")[w.by_provider]] = True
+        last = w.model.last_canteen_day
+        return served | ((last >= w.d0) & (last <= w.d1))
+
+    served = w.memo("residents_served", served_anyone)
+    return count(served) if g == "all" else count(served[w.model.group_index[g]])
 
 
 def _closures(w: Window) -> float:
@@ -71,26 +74,11 @@ def _unmet_type(kind: NeedType):
     return fn
 
 
-def _log(w: Window, name: str) -> list[np.ndarray]:
-    """An event log of the model (a list of per-event tuples of arrays) as concatenated columns,
-    cached until the log grows."""
-    log = getattr(w.model, name)
-    cache = w.model.network_metric_cache.setdefault("logs", {})
-    hit = cache.get(name)
-    if hit is None or hit[0] != len(log):
-        cols = [np.concatenate(c) for c in zip(*log, strict=True)] if log else None
-        hit = cache[name] = (len(log), cols)
-    return hit[1]
-
-
 def _placements(w: Window, via: int | None) -> float:
-    cols = _log(w, "placements")
-    if cols is None:
-        return 0.0
-    day, _, how = cols
-    sel = (day >= w.d0) & (day <= w.d1)
+    log = w.model.placements
+    sel = (log["day"] >= w.d0) & (log["day"] <= w.d1)
     if via is not None:
-        sel &= how == via
+        sel &= log["via"] == via
     return count(sel)
 
 
@@ -109,8 +97,8 @@ def _projects(w: Window, column: str) -> float:
 
 
 def _trainees(w: Window) -> float:
-    cols = _log(w, "trainings")
-    return 0.0 if cols is None else count((cols[0] >= w.d0) & (cols[0] <= w.d1))
+    day = w.model.trainings["day"]
+    return count((day >= w.d0) & (day <= w.d1))
 
 
 SERVICE_METRICS: tuple[Metric, ...] = (

@@ -43,22 +43,21 @@ class Window:
         longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
         self.ids = model.needs.recent(d0 - longest)
         self.masks = model.group_masks
-        self._cols: dict[str, np.ndarray] = {}
-        self._groups: dict[str, np.ndarray] = {}
-        self._during: dict[str, np.ndarray] = {}
+        self._memo: dict = {}
+
+    def memo(self, key, fn: Callable[[], object]):
+        """``fn()`` computed once per window: values several metrics share."""
+        if key not in self._memo:
+            self._memo[key] = fn()
+        return self._memo[key]
 
     def col(self, name: str) -> np.ndarray:
-        got = self._cols.get(name)
-        if got is None:
-            got = self._cols[name] = getattr(self.model.needs, name)[self.ids]
-        return got
+        """Need-book column ``name`` for the window's candidate needs."""
+        return self.memo(("col", name), lambda: getattr(self.model.needs, name)[self.ids])
 
     def during(self, name: str) -> np.ndarray:
-        got = self._during.get(name)
-        if got is None:
-            day = self.col(name)
-            got = self._during[name] = (day >= self.d0) & (day <= self.d1)
-        return got
+        """Needs whose day column ``name`` falls in the window."""
+        return self.memo(("during", name), lambda: (self.col(name) >= self.d0) & (self.col(name) <= self.d1))
 
     @cached_property
     def closed(self) -> np.ndarray:
@@ -73,10 +72,8 @@ class Window:
         return self.closed & (self.state == NeedState.DONE) & (self.col("provider") >= 0)
 
     def in_group(self, group: str) -> np.ndarray:
-        got = self._groups.get(group)
-        if got is None:
-            got = self._groups[group] = self.masks[group][self.col("resident")]
-        return got
+        """Needs of residents in ``group``."""
+        return self.memo(("group", group), lambda: self.masks[group][self.col("resident")])
 
     @cached_property
     def unmet(self) -> np.ndarray:
