@@ -205,7 +205,9 @@ def test_bad_executor_options_are_input_errors():
 def test_grid_table_counts_every_unmet_need(pair):
     _, summary, grid = simulate(pair[1], seed=2, days=DAYS)
     assert len(grid) > 1 and np.isfinite(grid[["x_m", "y_m"]].to_numpy()).all()
-    assert grid.residents.sum() == summary["residents"]
+    closed = sum(summary[k] for k in ("served", "served_informally", "met_by_own_means", "expired", "lapsed"))
+    assert grid.needs_closed.sum() == closed
+    assert grid.unmet.sum() == summary["expired"] + summary["lapsed"]
     assert grid.unmet.sum() >= summary["residents_unmet"] > 0
 
 

@@ -40,7 +40,19 @@ def test_every_scenario_validates_and_runs(name):
     assert summary["needs_arisen"] > 0
     assert set(daily.columns) >= {"day", "metric", "group", "value"}
     assert daily.day.max() == 19
-    assert grid.residents.sum() == summary["residents"]
+    closed = sum(summary[k] for k in ("served", "served_informally", "met_by_own_means", "expired", "lapsed"))
+    assert grid.needs_closed.sum() == closed
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in REPO_SCENARIOS.glob("*.toml") if p.stem != "baseline")
+)
+def test_every_scenario_changes_something_against_the_baseline(name):
+    """Paired on the same seed, a scenario that changes nothing would be a silent no-op."""
+    _, base, _ = simulate(load_scenario("baseline"), seed=1, days=20)
+    _, other, _ = simulate(load_scenario(name), seed=1, days=20)
+    changed = [k for k in base if base[k] != other[k] and not (base[k] != base[k] and other[k] != other[k])]
+    assert changed, f"{name} leaves every outcome as in the baseline"
 
 
 def test_ageing_shock_keeps_the_household_mix_a_distribution():

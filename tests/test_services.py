@@ -94,6 +94,15 @@ def test_canteen_books_balance(busy):
     c = busy.canteens
     profit = c.table("revenue") + c.table("subsidy") - c.table("food_cost") - c.table("labour_cost")
     assert profit.sum(axis=0) == pytest.approx(np.asarray(c.balance))
+    p = busy.params
+    meals = c.table("meals_walkin") + c.table("meals_delivered")
+    assert c.table("food_cost") == pytest.approx(p.canteen_food_cost * meals)
+    open_days = np.array([c.is_open(d) for d in range(c.book_rows)])
+    assert c.table("labour_cost") == pytest.approx(p.canteen_labour_day * open_days)
+    price = np.asarray(c.price)
+    assert np.all(c.table("revenue") <= meals * price + 1e-6)
+    assert np.all(c.table("revenue") >= meals * price * (1 - np.asarray(c.discount)) - 1e-6)
+    assert c.table("subsidy") == pytest.approx(np.asarray(c.subsidy) * c.table("meals_60plus"))
     assert c.table("meals_60plus").sum() <= (c.table("meals_walkin") + c.table("meals_delivered")).sum()
 
 
