@@ -11,9 +11,12 @@ per group of residents. Small by default; enlarge with --reps/--days::
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
+from sim.argtypes import int_at_least
+from sim.errors import InputError
 from sim.experiments import EXECUTORS, Executor, bootstrap_ci, compare, load_scenario, load_scenarios
 from sim.metrics import GROUPS
 
@@ -22,10 +25,10 @@ OUTCOME = "unmet_need_rate"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=3, help="replications per scenario (default 3)")
-    ap.add_argument("--days", type=int, default=60, help="days per run (default 60)")
+    ap.add_argument("--reps", type=int_at_least(1), default=3, help="replications per scenario (default 3)")
+    ap.add_argument("--days", type=int_at_least(1), default=60, help="days per run (default 60)")
     ap.add_argument("--executor", choices=EXECUTORS, default="process")
-    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--workers", type=int_at_least(1), default=None)
     ap.add_argument("--out", default="results/ageing_and_the_loop", help="output folder")
     ap.add_argument("--no-plots", action="store_true", help="tables only")
     args = ap.parse_args(argv)
@@ -62,4 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except InputError as err:  # bad input: one line, status 2, as the govsim command line
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -11,7 +11,10 @@ bigger with --reps/--days/--communities, e.g.::
 from __future__ import annotations
 
 import argparse
+import sys
 
+from sim.argtypes import int_at_least
+from sim.errors import InputError
 from sim.experiments import EXECUTORS, Executor, compare, headline_text, load_scenarios
 
 SCENARIOS = ["baseline", "more_partner_units", "volunteer_drive", "combined_package"]
@@ -19,11 +22,13 @@ SCENARIOS = ["baseline", "more_partner_units", "volunteer_drive", "combined_pack
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=2, help="replications per scenario (default 2)")
-    ap.add_argument("--days", type=int, default=60, help="days per run (default 60)")
-    ap.add_argument("--communities", type=int, default=1, help="communities per run (default 1)")
+    ap.add_argument("--reps", type=int_at_least(1), default=2, help="replications per scenario (default 2)")
+    ap.add_argument("--days", type=int_at_least(1), default=60, help="days per run (default 60)")
+    ap.add_argument("--communities", type=int_at_least(1), default=1, help="communities per run (default 1)")
     ap.add_argument("--executor", choices=EXECUTORS, default="process")
-    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    ap.add_argument(
+        "--workers", type=int_at_least(1), default=None, help="worker processes (default: all cores)"
+    )
     ap.add_argument("--out", default="results/compare_policies", help="output folder")
     ap.add_argument("--no-plots", action="store_true", help="tables only")
     args = ap.parse_args(argv)
@@ -44,4 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except InputError as err:  # bad input: one line, status 2, as the govsim command line
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -242,6 +242,11 @@ class Params:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check_value(f, getattr(self, f.name))
+        if self.households_per_grid < self.households_per_building:
+            raise InputError(
+                f"households_per_grid = {self.households_per_grid} is below households_per_building = "
+                f"{self.households_per_building}: a grid holds whole buildings"
+            )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:
             raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")

@@ -33,11 +33,12 @@ class Policy:
     end_day: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.start_day, int) or self.start_day < 0:
+        if isinstance(self.start_day, bool) or not isinstance(self.start_day, int) or self.start_day < 0:
             raise InputError(
                 f"policy '{self.kind}': start_day = {self.start_day!r}: expected an integer >= 0"
             )
-        if self.end_day is not None and (not isinstance(self.end_day, int) or self.end_day <= self.start_day):
+        bad_end = isinstance(self.end_day, bool) or not isinstance(self.end_day, int)
+        if self.end_day is not None and (bad_end or self.end_day <= self.start_day):
             raise InputError(
                 f"policy '{self.kind}': end_day = {self.end_day!r}: expected an integer > start_day"
             )

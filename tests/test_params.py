@@ -38,6 +38,11 @@ def test_bad_values_name_the_key_and_what_is_allowed(key, value, message):
     assert "\n" not in str(err.value)
 
 
+def test_a_grid_holds_whole_buildings():
+    with pytest.raises(InputError, match="households_per_grid = 10 is below households_per_building = 20"):
+        Params().replace(households_per_grid=10)
+
+
 def test_household_shares_must_sum_to_one():
     with pytest.raises(InputError, match="sum to"):
         Params().replace(hh_elder_alone=0.5)

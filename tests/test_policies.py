@@ -49,6 +49,7 @@ def test_volunteer_drive_registers_people():
         ({"kind": "param_change", "changes": {"bogus": 1}}, "bogus"),
         ({"kind": "volunteer_drive", "recruits": 3.0}, "recruits"),
         ({"kind": "volunteer_drive", "start_day": 5, "end_day": 2}, "end_day"),
+        ({"kind": "volunteer_drive", "start_day": True}, "start_day"),
     ],
 )
 def test_bad_policies_are_rejected(table, needle):

@@ -79,9 +79,19 @@ def add_parsers(sub) -> None:
     _common(s, reps=2, days=365)
 
 
-def _prepare(args) -> Executor:
+def _run_options(args) -> dict:
+    """The options ``compare`` and ``sweep`` share, checked before anything runs."""
     check_out(args.out)
-    return Executor(args.executor, args.workers, args.scheduler)
+    return {
+        "out": args.out,
+        "reps": args.reps,
+        "days": args.days,
+        "base_seed": args.seed,
+        "executor": Executor(args.executor, args.workers, args.scheduler),
+        "progress": not args.quiet,
+        "plots": not args.no_plots,
+        "command": shlex.join(["govsim", *sys.argv[1:]]),
+    }
 
 
 def _overrides(args) -> dict:
@@ -94,19 +104,9 @@ def cmd_compare(args) -> int:
     scenarios = load_scenarios(args.scenarios, _overrides(args))
     if len(scenarios) < 2:
         raise InputError("compare: give at least two scenarios (the first is the reference)")
-    executor = _prepare(args)
+    options = _run_options(args)
     _warn_late_policies(scenarios, args.days)
-    comp = compare(
-        scenarios,
-        out=args.out,
-        reps=args.reps,
-        days=args.days,
-        base_seed=args.seed,
-        executor=executor,
-        progress=not args.quiet,
-        plots=not args.no_plots,
-        command=shlex.join(["govsim", *sys.argv[1:]]),
-    )
+    comp = compare(scenarios, **options)
     print(headline_text(comp))
     _report(comp.result)
     where = comp.files.get("brief", comp.files["differences"])
@@ -124,22 +124,9 @@ def cmd_sweep(args) -> int:
         raise InputError("sweep: give at least one --lever NAME=LO:HI[:N]")
     params, _ = base.build()
     levers = [parse_lever(t, params) for t in args.levers]
-    executor = _prepare(args)
+    options = _run_options(args)
     _warn_late_policies([base], args.days)
-    res = sweep(
-        base,
-        levers,
-        out=args.out,
-        design=args.design,
-        points=args.points,
-        reps=args.reps,
-        days=args.days,
-        base_seed=args.seed,
-        executor=executor,
-        progress=not args.quiet,
-        plots=not args.no_plots,
-        command=shlex.join(["govsim", *sys.argv[1:]]),
-    )
+    res = sweep(base, levers, design=args.design, points=args.points, **options)
     cols = [lv.name for lv in levers] + [
         c for c in ("runs", "unmet_need_rate.mean", "trust.mean", "cost_yuan.mean") if c in res.points
     ]
