@@ -39,8 +39,8 @@ def test_bad_values_name_the_key_and_what_is_allowed(key, value, message):
 
 
 def test_a_grid_holds_whole_buildings():
-    with pytest.raises(InputError, match="households_per_grid = 10 is below households_per_building = 20"):
-        Params().replace(households_per_grid=10)
+    with pytest.raises(InputError, match="households_per_grid = 40 is below households_per_building = 50"):
+        Params().replace(households_per_grid=40, households_per_building=50)
 
 
 def test_household_shares_must_sum_to_one():
