@@ -269,7 +269,6 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
         u = model.streams.uniform("accept", b.key[open_ids[o]], pr.ident[pv], day)
         yes = u < _accept_prob(model, pv, dist, fetch)
         pr.declines_month[pv[~yes]] += 1
-        b.declines[open_ids[o[~yes]]] += 1
         pv, o = pv[yes], o[yes]
         assigned[o] = True
         ids = open_ids[o]
@@ -297,8 +296,6 @@ def serve(model: GovModel) -> None:
     q = np.clip(q + p.service_quality_noise * noise, 0.0, 1.0)
     b.quality[due] = q
     b.close(due, NeedState.DONE, model.day)
-    hours = model.hours_by_type[b.type[due]]
-    np.add.at(pr.hours_total, prov, hours)
     np.add.at(pr.services_month, prov, 1)
     r = b.resident[due]
     if p.dispatch_rule == "closed_loop":

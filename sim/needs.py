@@ -56,7 +56,6 @@ _COLUMNS = {
     "provider": (np.int32, NO_PROVIDER),
     "quality": (np.float32, np.nan),
     "rating": (np.int8, 0),
-    "declines": (np.int16, 0),
     "extra": (np.bool_, False),  # an excess arrival (keyed ``care_need``), not the needs stream
     "key": (np.int64, -1),  # stable identity for keyed draws: (resident, day arisen, extra)
 }

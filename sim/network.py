@@ -117,16 +117,13 @@ class TieNetwork:
         np.cumsum(deg_u + deg_v, out=self.indptr[1:])
         start = self.indptr[:-1]
         self.indices = np.empty(2 * e, np.int32)
-        self.edge_of = np.empty(2 * e, np.int64)
         ids = np.arange(e)
         pos_u = start[self.u] + ids - (np.cumsum(deg_u) - deg_u)[self.u]
         self.indices[pos_u] = self.v
-        self.edge_of[pos_u] = ids
         by_v = np.argsort(self.v, kind="stable")
         vs = self.v[by_v]
         pos_v = start[vs] + deg_u[vs] + ids - (np.cumsum(deg_v) - deg_v)[vs]
         self.indices[pos_v] = self.u[by_v]
-        self.edge_of[pos_v] = by_v
 
     # --- queries ------------------------------------------------------------------
     def degree(self, kinds: tuple[TieKind, ...] | None = None) -> np.ndarray:

@@ -86,11 +86,9 @@ class ProviderTable:
         "community": np.int32,
         "x": np.float32,
         "y": np.float32,
-        "retiree": np.bool_,
         "hours_month": np.float32,  # availability: never exceeded
         "hours_pref": np.float32,
         "hours_used": np.float32,
-        "hours_total": np.float32,
         "services_month": np.int32,
         "declines_month": np.int32,
         "notified_month": np.int32,
@@ -153,7 +151,6 @@ class ProviderTable:
             community=pop.community[who],
             x=pop.x[who],
             y=pop.y[who],
-            retiree=retiree,
             hours_month=hours * params.availability_multiplier,
             hours_pref=hours,
             motivation=np.clip(0.6 + 0.15 * z, 0.05, 0.95),  # ~ beta(6, 4): mean 0.6, sd 0.15

@@ -35,3 +35,12 @@ def test_three_lists_add_up_across_communities():
             if c == x.community and st in (ProjectState.FUNDED, ProjectState.DONE)
         )
         assert x.resources["pooled_money"] == pytest.approx(pledged - taken)
+
+
+def test_resident_view_reads_and_writes_its_row():
+    m = GovModel(Params(), seed=1, collect=False)
+    r = m.resident(10)
+    assert r.age == int(m.pop.age[10]) and r.household == int(m.pop.household[10])
+    r.trust = 0.25
+    assert m.pop.trust[10] == np.float32(0.25) and m.pop.trust[11] != np.float32(0.25)
+    assert set(r.ties().tolist()) == set(m.net.neighbours(np.array([10]))[1].tolist())

@@ -213,7 +213,7 @@ def sweep(
     }
     result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
     table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
-    pts = point_table(result, table, names)
+    pts = point_table(result, table)
     store, rel = result.store, f"sweeps/{sid}"
     files = {
         "design": store.write_frame(f"{rel}/design.csv", table),
@@ -227,7 +227,7 @@ def sweep(
     return SweepResult(table, result, pts, store.path(rel), files)
 
 
-def point_table(result: MatrixResult, design: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
+def point_table(result: MatrixResult, design: pd.DataFrame) -> pd.DataFrame:
     """Per design point: lever values, runs finished, and mean / min / max of headline outcomes."""
     runs = summaries(result)
     if runs.empty:
