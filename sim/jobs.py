@@ -73,10 +73,11 @@ def monthly_jobs(model: GovModel) -> None:
     _place(model, np.flatnonzero(found), Via.MARKET)
     if p.job_platform:
         seeker &= ~found
+        enterprises = _enterprises(model)
         for c in range(p.communities):
             lo, hi = model.community_rows[c]
             cand = lo + np.flatnonzero(seeker[lo:hi] & (u[1][lo:hi] < p.platform_reach))
-            vacancies = _vacancies(model, c)
+            vacancies = _vacancies(model, c, int(enterprises[c]))
             if len(cand) == 0 or vacancies == 0:
                 continue
             score = u[2][cand] / (skill[cand] * boost[cand])  # lower is better
@@ -87,16 +88,21 @@ def monthly_jobs(model: GovModel) -> None:
     model.refresh_diners()
 
 
-def _vacancies(model: GovModel, community: int) -> int:
-    """Vacancies posted through the platform this month by partner units and the market."""
-    p, pr = model.params, model.providers
+def _enterprises(model: GovModel) -> np.ndarray:
+    """Active enterprise units per community."""
+    pr = model.providers
     units = (
         (pr.kind == ProviderKind.UNIT)
         & (pr.state == ProviderState.ACTIVE)
-        & (pr.community == community)
         & (pr.unit_kind == UnitKind.ENTERPRISE)
     )
-    mean = p.unit_vacancies_month * units.sum() + p.platform_market_vacancies_month
+    return np.bincount(pr.community[units], minlength=model.params.communities)
+
+
+def _vacancies(model: GovModel, community: int, enterprises: int) -> int:
+    """Vacancies posted through the platform this month by partner units and the market."""
+    p = model.params
+    mean = p.unit_vacancies_month * enterprises + p.platform_market_vacancies_month
     return int(poisson_from_uniform(mean, model.streams.uniform("vacancies", community, model.day)))
 
 

@@ -351,10 +351,10 @@ def monthly_drift(model: GovModel) -> None:
 
 
 def weekly_awareness(model: GovModel) -> None:
-    """Awareness of services spreads along ties."""
+    """Awareness of services spreads along ties (run after ``refresh_tie_counts``)."""
     net, pop = model.net, model.pop
     a = pop.awareness
     s = np.bincount(net.u, a[net.v], net.n) + np.bincount(net.v, a[net.u], net.n)
-    deg = np.bincount(net.u, minlength=net.n) + np.bincount(net.v, minlength=net.n)
+    deg = model.all_ties
     mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
     a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)

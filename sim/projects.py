@@ -91,7 +91,13 @@ class ProjectBook:
         return np.asarray(getattr(self, name))
 
     def pledged(self, d0: int = 0, d1: int | None = None) -> float:
-        return sum(y for day, _, _, y in self.pledges if day >= d0 and (d1 is None or day <= d1))
+        """Yuan pledged at meetings held on days ``[d0, d1]``."""
+        if not self.pledges:
+            return 0.0
+        rows = np.asarray(self.pledges, float)
+        day = rows[:, 0]
+        sel = (day >= d0) & (day <= (np.inf if d1 is None else d1))
+        return float(rows[sel, 3].sum())
 
     def spent(self, d0: int = 0, d1: int | None = None) -> float:
         done = self.arrays("done")

@@ -74,8 +74,8 @@ def _new_project_needs(model: GovModel) -> None:
 def _weekly_network(model: GovModel) -> None:
     activities.weekly_classes(model)
     weekly_ties(model.net, model.pop, model.params, model.streams, model.day)
-    loop.weekly_awareness(model)
     model.refresh_tie_counts()
+    loop.weekly_awareness(model)
 
 
 def _monthly_actors(model: GovModel) -> None:

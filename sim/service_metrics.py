@@ -39,7 +39,8 @@ def _occupancy(w: Window) -> float:
     c = w.model.canteens
     days = c.book_days[max(w.d0, 0) : w.d1 + 1]
     opened, closed = np.asarray(c.opened, int), np.asarray(c.closed, int)
-    is_open = (opened <= days[:, None]) & ((closed < 0) | (closed > days[:, None]))
+    # A canteen serves on the day it closes (the books close after lunch).
+    is_open = (opened <= days[:, None]) & ((closed < 0) | (closed >= days[:, None]))
     seats = float((is_open * c.capacity()).sum())
     return _ratio(float(_books(w, "meals_walkin").sum()), seats)
 
