@@ -11,12 +11,10 @@ per group of residents. Small by default; enlarge with --reps/--days::
 from __future__ import annotations
 
 import argparse
-import sys
 
 import numpy as np
 
-from sim.argtypes import int_at_least
-from sim.errors import InputError
+from sim.argtypes import int_at_least, run_script
 from sim.experiments import EXECUTORS, Executor, bootstrap_ci, compare, load_scenario, load_scenarios
 from sim.metrics import GROUPS
 
@@ -65,8 +63,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except InputError as err:  # bad input: one line, status 2, as the govsim command line
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_script(main)

@@ -11,10 +11,8 @@ bigger with --reps/--days/--communities, e.g.::
 from __future__ import annotations
 
 import argparse
-import sys
 
-from sim.argtypes import int_at_least
-from sim.errors import InputError
+from sim.argtypes import int_at_least, run_script
 from sim.experiments import EXECUTORS, Executor, compare, headline_text, load_scenarios
 
 SCENARIOS = ["baseline", "more_partner_units", "volunteer_drive", "combined_package"]
@@ -49,8 +47,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except InputError as err:  # bad input: one line, status 2, as the govsim command line
-        print(f"error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_script(main)

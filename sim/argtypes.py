@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+
+from .errors import InputError
 
 
 def int_at_least(low: int):
@@ -18,3 +22,13 @@ def int_at_least(low: int):
         return value
 
     return parse
+
+
+def run_script(main: Callable[[], int]) -> None:
+    """Exit with ``main()``'s status; bad input exits 2 with one line, as ``govsim`` does."""
+    try:
+        status = main()
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        status = 2
+    raise SystemExit(status)

@@ -60,14 +60,23 @@ def _empty(ax, text: str = "press Step to run the model") -> None:
     ax.set_yticks([])
 
 
+def _two_panels(title: str, df: pd.DataFrame, **grid) -> tuple[Figure, tuple, bool]:
+    """A figure with two side-by-side axes; the bool says whether there is data to draw
+    (if not, both axes already say so)."""
+    fig = Figure(figsize=(6.4, 3.9), layout="constrained")
+    axes = tuple(fig.subplots(1, 2, **grid))
+    fig.suptitle(title, fontsize=10)
+    if df.empty:
+        for ax in axes:
+            _empty(ax)
+    return fig, axes, not df.empty
+
+
 def loop_figure(df: pd.DataFrame) -> Figure:
     """The loop's funnel so far (bars) and its stages accumulating day by day (lines)."""
-    fig = Figure(figsize=(6.4, 3.9), layout="constrained")
-    bars, lines = fig.subplots(1, 2, width_ratios=(1, 1.2))
-    fig.suptitle("The closed loop: order, dispatch, accept, serve, rate", fontsize=10)
-    if df.empty:
-        _empty(bars)
-        _empty(lines)
+    title = "The closed loop: order, dispatch, accept, serve, rate"
+    fig, (bars, lines), has_data = _two_panels(title, df, width_ratios=(1, 1.2))
+    if not has_data:
         return fig
     totals = funnel_totals(df)
     labels = [label for _, label in FUNNEL]
@@ -91,12 +100,8 @@ def loop_figure(df: pd.DataFrame) -> Figure:
 
 def equity_figure(df: pd.DataFrame) -> Figure:
     """Unmet-need rate so far by group, and each group's gap to everyone (percentage points)."""
-    fig = Figure(figsize=(6.4, 3.9), layout="constrained")
-    level, gap = fig.subplots(1, 2)
-    fig.suptitle("Unmet need and equity gaps (needs closed so far)", fontsize=10)
-    if df.empty:
-        _empty(level)
-        _empty(gap)
+    fig, (level, gap), has_data = _two_panels("Unmet need and equity gaps (needs closed so far)", df)
+    if not has_data:
         return fig
     days = np.arange(1, len(df) + 1)
     everyone = unmet_so_far(df, "all")
@@ -119,12 +124,8 @@ def equity_figure(df: pd.DataFrame) -> Figure:
 
 def trust_figure(df: pd.DataFrame) -> Figure:
     """Trust in the committee by group, and true satisfaction against the reported ratings."""
-    fig = Figure(figsize=(6.4, 3.9), layout="constrained")
-    trust, sat = fig.subplots(1, 2)
-    fig.suptitle("Trust and satisfaction", fontsize=10)
-    if df.empty:
-        _empty(trust)
-        _empty(sat)
+    fig, (trust, sat), has_data = _two_panels("Trust and satisfaction", df)
+    if not has_data:
         return fig
     days = np.arange(1, len(df) + 1)
     for g in GROUPS:
