@@ -26,9 +26,9 @@ def _meet(model: GovModel, who: np.ndarray, tie_prob: float, where: str) -> None
     who, comm = who[order], comm[order]
     lo = np.searchsorted(comm, comm, "left")
     hi = np.searchsorted(comm, comm, "right")
-    s, day = model.streams, model.day  # keyed by resident and day
-    other = who[lo + (s.uniform(f"{where}_pick", who, day) * (hi - lo)).astype(np.int64)]
-    model.net.touch(who, other, day, s.uniform(f"{where}_tie", who, day), tie_prob)
+    s, day, ids = model.streams, model.day, model.pop.uid[who]  # keyed by resident and day
+    other = who[lo + (s.uniform(f"{where}_pick", ids, day) * (hi - lo)).astype(np.int64)]
+    model.net.touch(who, other, day, s.uniform(f"{where}_tie", ids, day), tie_prob)
 
 
 def weekly_classes(model: GovModel) -> None:
@@ -43,7 +43,7 @@ def weekly_classes(model: GovModel) -> None:
 def enrol_classes(model: GovModel) -> None:
     """Able elders enrol with probability ``class_enrolment`` (once, when the model is built)."""
     pop = model.pop
-    u = model.streams.uniform("class_enrol", np.arange(pop.n), 0)
+    u = model.streams.uniform("class_enrol", pop.uid, 0)
     model.class_members = np.flatnonzero(
         pop.elder & (pop.care_level <= 1) & (u < model.params.class_enrolment)
     )
@@ -55,5 +55,5 @@ def market_day(model: GovModel) -> None:
     if p.markets_per_month == 0 or (model.day % 30) % max(1, 30 // p.markets_per_month) != 0:
         return
     adults = model.pop.age >= 18
-    u = model.streams.uniform("market_attend", np.arange(model.pop.n), model.day)
+    u = model.streams.uniform("market_attend", model.pop.uid, model.day)
     _meet(model, np.flatnonzero(adults & (u < p.market_attendance)), p.market_tie_prob, "market")

@@ -119,9 +119,10 @@ class CommunityCommittee(mesa.Agent):
         weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (DESIGN §1)
         chance = np.minimum(1.0, share * weight / weight.mean())
         # Keyed by resident and day: whether someone joins never depends on other communities.
-        who = pool[m.streams.uniform(decision, pool, m.day) < chance]
+        who = pool[m.streams.uniform(decision, pop.uid[pool], m.day) < chance]
         if len(who):
-            m.add_volunteers(who, active=m.streams.uniform("recruit_active", who, m.day) < active_share)
+            joins = m.streams.uniform("recruit_active", pop.uid[who], m.day) < active_share
+            m.add_volunteers(who, active=joins)
 
 
 class Resident:

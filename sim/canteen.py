@@ -196,10 +196,11 @@ def choose_lunch(model: GovModel) -> None:
     p, pop, c = model.params, model.pop, model.canteens
     who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
     s, day = model.streams, model.day  # keyed by resident and day: choice, queue place, second choice
+    ids = pop.uid[who]
     draws = (
-        s.uniform("meal_choice", who, day),
-        s.uniform("meal_queue", who, day),
-        s.uniform("meal_second", who, day),
+        s.uniform("meal_choice", ids, day),
+        s.uniform("meal_queue", ids, day),
+        s.uniform("meal_second", ids, day),
     )
     last = model.meal_choice[who]
     has = near >= 0

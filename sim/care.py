@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def monthly_care(model: GovModel) -> None:
     """Care levels rise; the excess need rates they imply are refreshed."""
     p, pop, b = model.params, model.pop, model.needs
-    u = model.streams["care"].random(pop.n)  # one draw per resident per month, whatever the policy
+    u = model.streams.uniform("care_month", pop.uid, model.day)  # keyed by resident and day
     longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
     recent = b.recent(model.day - 30 - longest)  # needs that could have closed in the past 30 days
     unmet = recent[
@@ -60,7 +60,7 @@ def excess_arrivals(model: GovModel) -> tuple[np.ndarray, np.ndarray]:
     who, cum = model.excess_rows, model.excess_cum
     if len(who) == 0:
         return who, np.empty(0, np.int8)
-    u = model.streams.uniform("care_need", who, model.day)
+    u = model.streams.uniform("care_need", model.pop.uid[who], model.day)
     hit = np.flatnonzero(u < cum[:, -1])
     kind = (u[hit, None] >= cum[hit]).sum(axis=1)
     return who[hit], kind.astype(np.int8)

@@ -59,9 +59,8 @@ def monthly_jobs(model: GovModel) -> None:
     never depend on what happened in another.
     """
     p, pop, s, day = model.params, model.pop, model.streams, model.day
-    everyone = np.arange(pop.n)
     u = [
-        s.uniform(name, everyone, day)
+        s.uniform(name, pop.uid, day)
         for name in ("market_find", "platform_reach", "platform_rank", "job_loss")
     ]
     employed_before = pop.employment == Employment.EMPLOYED
@@ -103,7 +102,8 @@ def _vacancies(model: GovModel, community: int, enterprises: int) -> int:
     """Vacancies posted through the platform this month by partner units and the market."""
     p = model.params
     mean = p.unit_vacancies_month * enterprises + p.platform_market_vacancies_month
-    return int(poisson_from_uniform(mean, model.streams.uniform("vacancies", community, model.day)))
+    u = model.streams.uniform("vacancies", int(model.pop.comm_id[community]), model.day)
+    return int(poisson_from_uniform(mean, u))
 
 
 def _place(model: GovModel, who: np.ndarray, via: Via) -> None:
@@ -117,7 +117,7 @@ def start_training(model: GovModel) -> None:
     for c in range(p.communities):
         lo, hi = model.community_rows[c]
         pool = lo + np.flatnonzero(pop.employment[lo:hi] == Employment.UNEMPLOYED)
-        rank = np.argsort(model.streams.uniform("training", pool, model.day), kind="stable")
+        rank = np.argsort(model.streams.uniform("training", pop.uid[pool], model.day), kind="stable")
         take = pool[rank[: p.training_size]]
         model.trained_until[take] = model.day + p.training_effect_days
         model.trainings.add(day=np.full(len(take), model.day), resident=take)

@@ -30,12 +30,14 @@ def _in_state(model: GovModel, state: NeedState) -> np.ndarray:
 
 
 def arise_needs(model: GovModel) -> None:
-    """Needs arise per resident at rates set by who they are (stream ``needs``),
+    """Needs arise per resident at rates set by who they are (keyed ``arrival``),
     plus the extra needs of residents whose care level has risen (keyed ``care_need``)."""
-    who, kind = draw_arrivals(model.cum_rates, model.streams["needs"])
+    pop = model.pop
+    who, kind = draw_arrivals(model.cum_rates, model.streams.uniform("arrival", pop.uid, model.day))
     more, more_kind = care.excess_arrivals(model)
     extra = np.repeat([False, True], [len(who), len(more)])
-    model.needs.append(np.concatenate([who, more]), np.concatenate([kind, more_kind]), model.day, extra)
+    rows = np.concatenate([who, more])
+    model.needs.append(rows, np.concatenate([kind, more_kind]), model.day, extra, pop.uid[rows])
 
 
 def meals_by_own_means(model: GovModel) -> None:
@@ -89,11 +91,11 @@ def residents_order(model: GovModel) -> None:
 def grid_visits(model: GovModel) -> None:
     """Grid workers visit households (elders alone first) and find hidden needs."""
     p, pop, b = model.params, model.pop, model.needs
-    rng = model.streams["grid"]
     visits_per_grid = p.grid_workers_per_grid * p.grid_visits_per_worker_day
     weight = model.household_visit_weight
     share = visits_per_grid / model.grid_visit_weight_total[model.household_grid]
-    visited = rng.random(len(weight)) < np.minimum(1.0, weight * share)
+    u = model.streams.uniform("grid_visit", pop.hh_uid, model.day)  # keyed by household and day
+    visited = u < np.minimum(1.0, weight * share)
     hidden = _in_state(model, NeedState.HIDDEN)
     at_home = visited[pop.household[b.resident[hidden]]]
     detect = model.streams.uniform("grid_detect", b.key[hidden], model.day)
@@ -160,24 +162,42 @@ def effective_skills(model: GovModel) -> np.ndarray:
 
 
 def _pool_candidates(model: GovModel, open_ids, res, kind):
-    """Up to ``dispatch_candidates`` random skilled providers of the order's community."""
-    pr = model.providers
+    """Up to ``dispatch_candidates`` random skilled providers for each order.
+
+    An order's pool is its community's volunteers and staff plus the partner
+    units that may serve it: its own community's, or with ``unit_sharing =
+    subdistrict`` every unit of its subdistrict (the 街道大工委 pools the
+    member units of all its communities).
+    """
+    p, pr, pop = model.params, model.providers, model.pop
     n_types = len(NeedType)
     prov, ptype = np.nonzero((effective_skills(model) > 0) & _available(model)[:, None])
-    pool_key = pr.community[prov].astype(np.int64) * n_types + ptype
+    unit = pr.kind[prov] == ProviderKind.UNIT
+    by_subdistrict = p.unit_sharing == "subdistrict"
+    where = pop.comm_subdistrict if by_subdistrict else np.arange(len(pop.comm_id))
+    home = pr.community[prov]
+    # One sorted array of pool keys: (community, type) for volunteers and staff, then
+    # (community or subdistrict, type) for units, past every community key.
+    offset = len(pop.comm_id) * n_types
+    group = np.where(unit, offset + where[home].astype(np.int64) * n_types, home.astype(np.int64) * n_types)
+    pool_key = group + ptype
     order = np.argsort(pool_key, kind="stable")
     prov, pool_key = prov[order], pool_key[order]
-    want = model.pop.community[res].astype(np.int64) * n_types + kind
-    lo = np.searchsorted(pool_key, want, "left")
-    size = np.searchsorted(pool_key, want, "right") - lo
-    k = model.params.dispatch_candidates
-    pair_o = np.repeat(np.arange(len(res)), np.minimum(size, k))
-    slot = np.arange(len(pair_o)) - np.repeat(
-        np.cumsum(np.minimum(size, k)) - np.minimum(size, k), np.minimum(size, k)
-    )
+    mine = pop.community[res].astype(np.int64)
+    want_local = mine * n_types + kind
+    want_unit = offset + where[mine].astype(np.int64) * n_types + kind
+    lo1 = np.searchsorted(pool_key, want_local, "left")
+    size1 = np.searchsorted(pool_key, want_local, "right") - lo1
+    lo2 = np.searchsorted(pool_key, want_unit, "left")
+    size2 = np.searchsorted(pool_key, want_unit, "right") - lo2
+    size = size1 + size2
+    take = np.minimum(size, p.dispatch_candidates)
+    pair_o = np.repeat(np.arange(len(res)), take)
+    slot = np.arange(len(pair_o)) - np.repeat(np.cumsum(take) - take, take)
     u = model.streams.uniform("candidate", model.needs.key[open_ids[pair_o]], slot, model.day)
     pick = (u * size[pair_o]).astype(np.int64)
-    pair_p = prov[lo[pair_o] + pick]
+    first = pick < size1[pair_o]
+    pair_p = prov[np.where(first, lo1[pair_o] + pick, lo2[pair_o] + pick - size1[pair_o])]
     key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
     return key // (pr.n + 1), key % (pr.n + 1)
 

@@ -81,8 +81,8 @@ class GovModel(mesa.Model):
             policy.validate(self.params)
         self.streams = Streams(seed)
         self.seed = seed
-        self.pop = build_population(self.params, self.streams["population"])
-        self.net = build_network(self.pop, self.params, self.streams["network"])
+        self.pop = build_population(self.params, self.streams)
+        self.net = build_network(self.pop, self.params, self.streams)
         self.needs = NeedBook()
         self.providers = ProviderTable()
         self.provider_of_resident = np.full(self.pop.n, -1, np.int32)
@@ -117,21 +117,19 @@ class GovModel(mesa.Model):
 
     def _build_actors(self) -> None:
         p, pr = self.params, self.providers
-        rng = self.streams["population"]
-        who, active = initial_volunteers(self.pop, p, rng)
+        who, active = initial_volunteers(self.pop, p, self.streams)
         self.add_volunteers(who, active=active)
         self.add_units(np.repeat(np.arange(p.communities, dtype=np.int32), p.partner_units))
         self.committees = [CommunityCommittee(self, community=c) for c in range(p.communities)]
         comm = np.arange(p.communities, dtype=np.int32)
-        rng = self.streams["units"]
         if p.five_society_linkage:
             pr.add_staff(
                 ProviderKind.SOCIAL_WORKER, np.repeat(comm, p.social_workers),
-                p.social_worker_hours_month, self.pop, rng, 0,
+                p.social_worker_hours_month, self.pop, self.streams, 0,
             )  # fmt: skip
         pr.add_staff(
             ProviderKind.CARE_STAFF, np.repeat(comm, p.care_centre_staff),
-            p.care_staff_hours_month, self.pop, rng, 0,
+            p.care_staff_hours_month, self.pop, self.streams, 0,
         )  # fmt: skip
         self.month_draws = np.zeros((pr.n, 4))
 
@@ -165,7 +163,7 @@ class GovModel(mesa.Model):
 
     def add_units(self, communities: np.ndarray) -> np.ndarray:
         """Bring one partner unit into each entry of ``communities``; returns provider ids."""
-        ids = self.providers.add_units(communities, self.pop, self.params, self.streams["units"], self.day)
+        ids = self.providers.add_units(communities, self.pop, self.params, self.streams, self.day)
         for pid in ids.tolist():
             PartnerUnit(self, provider_id=pid)
         return ids

@@ -80,9 +80,15 @@ class NeedBook:
         raise AttributeError(name)
 
     def append(
-        self, resident: np.ndarray, kind: np.ndarray, day: int, extra: np.ndarray | None = None
+        self,
+        resident: np.ndarray,
+        kind: np.ndarray,
+        day: int,
+        extra: np.ndarray | None = None,
+        uid: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Add new HIDDEN needs; returns their ids."""
+        """Add new HIDDEN needs of ``resident`` rows (district-wide ids ``uid``, default the
+        rows); returns their ids."""
         k = len(resident)
         self._grow(self.size + k)
         ids = np.arange(self.size, self.size + k)
@@ -92,8 +98,9 @@ class NeedBook:
         if extra is not None:
             self._extra[ids] = extra
         # At most one regular and one extra need per resident per day, so this key names a
-        # need the same way in every scenario, whatever its row in the book.
-        self._key[ids] = (resident.astype(np.int64) << 21 | day) << 1 | self._extra[ids]
+        # need the same way in every scenario and at every scale, whatever its row in the book.
+        who = np.asarray(resident if uid is None else uid, np.int64)
+        self._key[ids] = (who << 21 | day) << 1 | self._extra[ids]
         self.size += k
         self.active = np.concatenate([self.active, ids])
         return ids
@@ -155,19 +162,18 @@ def need_rates(
     return rates
 
 
-def draw_arrivals(cum_rates: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def draw_arrivals(cum_rates: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One uniform per resident per day decides whether a need arises and its type.
 
     Args:
         cum_rates: cumulative daily rates per resident, shape (n, types); the
             last column is the total (at most one need per resident per day).
-        rng: the ``needs`` stream; it draws exactly n numbers a day whatever
-            the policy, which keeps arrivals paired across scenarios.
+        u: one uniform per resident, keyed by resident and day (``arrival``),
+            so arrivals stay paired across scenarios and scales.
 
     Returns:
         (residents, need types) of today's new needs.
     """
-    u = rng.random(cum_rates.shape[0])
     who = np.flatnonzero(u < cum_rates[:, -1])
     kind = (u[who, None] >= cum_rates[who]).sum(axis=1)
     return who, kind.astype(np.int8)

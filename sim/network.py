@@ -30,6 +30,7 @@ class TieKind(enum.IntEnum):
 
 
 PERMANENT = (TieKind.HOUSEHOLD, TieKind.KIN)
+KEY_BITS = 28  # district-wide resident ids are below 2**28 (193 communities << 20)
 
 
 class TieNetwork:
@@ -37,10 +38,14 @@ class TieNetwork:
 
     Args:
         n: number of residents.
+        uid: district-wide id of each resident (default: the row); a tie's ``key``
+            is built from its ends' ids, so it keys random draws the same way at
+            every scale.
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, uid: np.ndarray | None = None) -> None:
         self.n = n
+        self.uid = np.arange(n, dtype=np.int64) if uid is None else np.asarray(uid, np.int64)
         self.u = np.empty(0, np.int32)
         self.v = np.empty(0, np.int32)
         self.w = np.empty(0, np.float32)
@@ -83,7 +88,7 @@ class TieNetwork:
         last = np.concatenate([np.full(len(p[0]), p[3], np.int32) for p in self._pending])
         self._pending.clear()
         u, v = np.minimum(a, b).astype(np.int32), np.maximum(a, b).astype(np.int32)
-        key = u.astype(np.int64) * self.n + v
+        key = self.pair_key(u, v)
         order = np.lexsort((kind, key))
         key, u, v, kind, last = key[order], u[order], v[order], kind[order], last[order]
         first = np.ones(len(key), bool)
@@ -136,9 +141,26 @@ class TieNetwork:
         """Ties per resident counting only the given edge rows."""
         return np.bincount(self.u[edges], minlength=self.n) + np.bincount(self.v[edges], minlength=self.n)
 
+    def pair_key(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Sort key of ties u–v (u < v): the ends' district-wide ids, in row order."""
+        return (self.uid[u] << KEY_BITS) | self.uid[v]
+
+    @classmethod
+    def joined(cls, parts: list[TieNetwork], uid: np.ndarray) -> TieNetwork:
+        """One network of residents ``uid`` from networks of consecutive row blocks."""
+        net = cls(len(uid), uid)
+        offsets = np.cumsum([0] + [p.n for p in parts])
+        net.u = np.concatenate([p.u + off for p, off in zip(parts, offsets, strict=False)]).astype(np.int32)
+        net.v = np.concatenate([p.v + off for p, off in zip(parts, offsets, strict=False)]).astype(np.int32)
+        for name in ("w", "kind", "last_used"):
+            setattr(net, name, np.concatenate([getattr(p, name) for p in parts]))
+        net.key = net.pair_key(net.u, net.v)
+        net.consolidate()
+        return net
+
     def find(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge index of each pair a–b, or -1 where there is no consolidated tie."""
-        key = np.minimum(a, b).astype(np.int64) * self.n + np.maximum(a, b)
+        key = self.pair_key(np.minimum(a, b), np.maximum(a, b))
         pos = np.searchsorted(self.key, key)
         pos = np.minimum(pos, len(self.key) - 1)
         found = (len(self.key) > 0) & (self.key[pos] == key) if len(self.key) else np.zeros(len(key), bool)
@@ -182,9 +204,30 @@ class TieNetwork:
         return g
 
 
-def build_network(pop: Population, params: Params, rng: np.random.Generator) -> TieNetwork:
-    """Household, kin, building, compound and friend-of-friend ties at day 0."""
-    net = TieNetwork(pop.n)
+def build_network(pop: Population, params: Params, streams) -> TieNetwork:
+    """Household, kin, building, compound and friend-of-friend ties at day 0.
+
+    Every tie is inside one community, so each community's ties are drawn from
+    its own ``network`` stream (:meth:`sim.rng.Streams.local`) on its own rows.
+    """
+    bounds = np.searchsorted(pop.community, np.arange(len(pop.comm_id) + 1))
+    parts = []
+    for c, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        rng = streams.local("network", int(pop.comm_id[c]))
+        parts.append(_community_network(_rows(pop, lo, hi), params, rng))
+    return TieNetwork.joined(parts, pop.uid)
+
+
+def _rows(pop: Population, lo: int, hi: int) -> Population:
+    """The residents in rows lo..hi as a population of their own (place ids unchanged)."""
+    cut = {f: getattr(pop, f) for f in Population.__dataclass_fields__}
+    for name in ("household", "building", "grid", "community", "age", "elder", "empty_nest", "uid"):
+        cut[name] = cut[name][lo:hi]
+    return Population(**cut)
+
+
+def _community_network(pop: Population, params: Params, rng: np.random.Generator) -> TieNetwork:
+    net = TieNetwork(len(pop.age))
     _household_ties(net, pop)
     _kin_ties(net, pop, params, rng)
     older = np.flatnonzero(pop.age >= 12)
@@ -272,16 +315,15 @@ def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: 
     fading = casual & (net.last_used < day - 6)
     net.w[fading] -= params.tie_decay_week
     older = np.flatnonzero(pop.age >= 12)
-    who = older[streams.uniform("tie_new", older, day) < params.tie_formation_week]
-    in_building = streams.uniform("tie_place", who, day) < 0.5
-    pick = streams.uniform("tie_pick", who, day)
+    who = older[streams.uniform("tie_new", pop.uid[older], day) < params.tie_formation_week]
+    in_building = streams.uniform("tie_place", pop.uid[who], day) < 0.5
+    pick = streams.uniform("tie_pick", pop.uid[who], day)
     b, g = who[in_building], who[~in_building]
     _local_ties(net, pop.building, b, older, TieKind.BUILDING, pop, pick[in_building])
     _local_ties(net, pop.grid, g, older, TieKind.COMPOUND, pop, pick[~in_building])
-    everyone = np.arange(net.n)
-    chosen = streams.uniform("closure", everyone, day) < params.tie_formation_week
-    close_triads(net, chosen, streams.uniform("closure_mid", everyone, day),
-                 streams.uniform("closure_far", everyone, day), day)  # fmt: skip
+    chosen = streams.uniform("closure", pop.uid, day) < params.tie_formation_week
+    close_triads(net, chosen, streams.uniform("closure_mid", pop.uid, day),
+                 streams.uniform("closure_far", pop.uid, day), day)  # fmt: skip
     net.consolidate()
 
 

@@ -17,6 +17,8 @@ from typing import Any
 from .errors import InputError
 
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
+UNIT_SHARING = ("subdistrict", "community")
+DISTRICT_COMMUNITIES = 193  # Tiexi District's communities [A]
 
 
 def _p(default, unit: str, lo=None, hi=None, tag: str = "E", doc: str = "", choices=None):
@@ -31,7 +33,10 @@ class Params:
 
     # --- structure -------------------------------------------------------
     communities: int = _p(1, "communities", 1, 193, "A", "communities built (193 = Tiexi)")
-    communities_per_subdistrict: int = _p(11, "communities", 1, 193, "A", "193 communities / 17 subdistricts")
+    first_community: int = _p(
+        0, "community index", 0, 192, "A", "district index of the first community built (Tiexi: 0-192)"
+    )
+    subdistricts: int = _p(17, "subdistricts", 1, 193, "A", "subdistricts the district's communities fall in")
     households_per_community: int = _p(
         3165, "households", 50, 20000, "S", "~6,900 residents / 2.18 persons per household"
     )
@@ -152,6 +157,11 @@ class Params:
 
     # --- partner units ----------------------------------------------------------
     partner_units: int = _p(12, "units/community", 0, 200, "A", "大党委 member units")
+    unit_sharing: str = _p(
+        "subdistrict", "rule", tag="A",
+        doc="which orders a unit may take: any in its subdistrict (街道大工委) or only its community's",
+        choices=UNIT_SHARING,
+    )  # fmt: skip
     unit_enterprise_share: float = _p(
         0.45,
         "share",
@@ -247,6 +257,12 @@ class Params:
                 f"households_per_grid = {self.households_per_grid} is below households_per_building = "
                 f"{self.households_per_building}: a grid holds whole buildings"
             )
+        if self.first_community + self.communities > DISTRICT_COMMUNITIES:
+            raise InputError(
+                f"first_community = {self.first_community} with communities = {self.communities} runs past "
+                f"the district's {DISTRICT_COMMUNITIES} communities (first_community + communities <= "
+                f"{DISTRICT_COMMUNITIES})"
+            )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:
             raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")
@@ -279,7 +295,8 @@ HOUSEHOLD_TYPES = (
 BUILD_ONLY = frozenset(
     {
         "communities",
-        "communities_per_subdistrict",
+        "first_community",
+        "subdistricts",
         "households_per_community",
         "households_per_grid",
         "households_per_building",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import HOUSEHOLD_TYPES, Params
+from .params import DISTRICT_COMMUNITIES, HOUSEHOLD_TYPES, Params
 
 
 class Employment(enum.IntEnum):
@@ -49,7 +49,11 @@ class Population:
     """Residents and the places they live in, as parallel arrays.
 
     Resident arrays are indexed by resident row; ``hh_*`` by household,
-    ``bld_*`` by building, ``grid_*`` by grid and ``comm_*`` by community.
+    ``bld_*`` by building, ``grid_*`` by grid and ``comm_*`` by community (the
+    model's communities, 0 to ``communities`` - 1; ``comm_id`` is each one's
+    index in the district). ``uid``, ``hh_uid`` and ``grid_uid`` are district-wide
+    ids (:func:`uid`) that key the random draws, so they do not depend on which
+    other communities the model holds.
     """
 
     household: np.ndarray
@@ -78,41 +82,76 @@ class Population:
     hh_building: np.ndarray
     bld_grid: np.ndarray
     grid_community: np.ndarray
+    comm_id: np.ndarray
     comm_subdistrict: np.ndarray
+    uid: np.ndarray
+    hh_uid: np.ndarray
+    grid_uid: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.age)
 
 
-def build_population(params: Params, rng: np.random.Generator) -> Population:
-    """Build the residents of ``params.communities`` communities.
+UID_BITS = 20  # a community holds fewer than 2**20 residents, households and grids
+
+
+def uid(community: np.ndarray | int, local: np.ndarray) -> np.ndarray:
+    """District-wide ids: the community's district index, then the local index."""
+    return (np.asarray(community, np.int64) << UID_BITS) | np.asarray(local, np.int64)
+
+
+def build_population(params: Params, streams) -> Population:
+    """Build the residents of ``params.communities`` communities, from ``first_community`` on.
+
+    Each community is drawn from its own ``population`` stream
+    (:meth:`sim.rng.Streams.local`), so it is the same whether built alone or
+    within the district; rows are stored community by community.
 
     Args:
         params: model parameters (sizes and the household mix).
-        rng: the ``population`` stream.
+        streams: the run's :class:`~sim.rng.Streams`.
     """
-    n_comm = params.communities
-    h_per = params.households_per_community
-    n_hh = n_comm * h_per
-    hh_comm = np.repeat(np.arange(n_comm, dtype=np.int32), h_per)
+    first = params.first_community
+    ids = range(first, first + params.communities)
+    parts = [_community(params, streams.local("population", c), c) for c in ids]
+    offsets = {name: 0 for name in ("household", "building", "grid")}
+    columns: dict[str, list[np.ndarray]] = {f: [] for f in Population.__dataclass_fields__}
+    for local, part in enumerate(parts):
+        shifted = dict(part)
+        shifted["household"] = part["household"] + offsets["household"]
+        shifted["building"] = part["building"] + offsets["building"]
+        shifted["grid"] = part["grid"] + offsets["grid"]
+        shifted["hh_building"] = part["hh_building"] + offsets["building"]
+        shifted["bld_grid"] = part["bld_grid"] + offsets["grid"]
+        shifted["community"] = np.full(len(part["age"]), local, np.int32)
+        shifted["grid_community"] = np.full(part["n_grids"], local, np.int32)
+        offsets["household"] += len(part["hh_type"])
+        offsets["building"] += len(part["bld_grid"])
+        offsets["grid"] += part["n_grids"]
+        for name in columns:
+            columns[name].append(shifted[name])
+    return Population(**{name: np.concatenate(arrays) for name, arrays in columns.items()})
+
+
+def subdistrict_of(community: np.ndarray | int, subdistricts: int) -> np.ndarray:
+    """Subdistrict of each district community index: the 193 split into ``subdistricts`` runs."""
+    return np.asarray(community, np.int64) * subdistricts // DISTRICT_COMMUNITIES
+
+
+def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, np.ndarray]:
+    """One community's arrays with local indices (households, buildings, grids from 0)."""
+    n_hh = params.households_per_community
     shares = np.array([getattr(params, t) for t in HOUSEHOLD_TYPES])
     hh_type = rng.choice(len(HOUSEHOLD_TYPES), size=n_hh, p=shares / shares.sum()).astype(np.int8)
 
-    bld_per_comm = -(-h_per // params.households_per_building)
-    grids_per_comm = -(-bld_per_comm * params.households_per_building // params.households_per_grid)
+    n_bld = -(-n_hh // params.households_per_building)
+    n_grids = -(-n_bld * params.households_per_building // params.households_per_grid)
     # Households fill buildings in order, so a shuffle decides who lives where.
-    slot = np.concatenate([rng.permutation(h_per) for _ in range(n_comm)])
-    hh_bld_local = slot // params.households_per_building
-    hh_building = (hh_comm * bld_per_comm + hh_bld_local).astype(np.int32)
+    hh_building = (rng.permutation(n_hh) // params.households_per_building).astype(np.int32)
     bld_per_grid = max(1, params.households_per_grid // params.households_per_building)
-    n_bld = n_comm * bld_per_comm
-    bld_comm = np.repeat(np.arange(n_comm, dtype=np.int32), bld_per_comm)
-    bld_local_grid = np.minimum(np.arange(n_bld) % bld_per_comm // bld_per_grid, grids_per_comm - 1)
-    bld_grid = (bld_comm * grids_per_comm + bld_local_grid).astype(np.int32)
-    grid_community = np.repeat(np.arange(n_comm, dtype=np.int32), grids_per_comm)
-    comm_subdistrict = (np.arange(n_comm) // params.communities_per_subdistrict).astype(np.int16)
-    bld_x, bld_y = _building_positions(bld_comm, bld_local_grid, grids_per_comm, rng)
+    bld_grid = np.minimum(np.arange(n_bld) // bld_per_grid, n_grids - 1).astype(np.int32)
+    bld_x, bld_y = _building_positions(cid, bld_grid, n_grids, rng)
 
     roles, member_hh = _members(hh_type, rng)
     n = len(roles)
@@ -138,35 +177,38 @@ def build_population(params: Params, rng: np.random.Generator) -> Population:
     trust = _beta(params.initial_trust - 0.1 * migrant, 8.0, rng)
     aware = _beta(params.initial_awareness - 0.15 * (migrant | lives_alone), 6.0, rng)
 
-    return Population(
-        household=member_hh.astype(np.int32),
-        building=building,
-        grid=bld_grid[building],
-        community=hh_comm[member_hh],
-        age=age,
-        female=rng.random(n) < np.where(lives_alone, 0.7, 0.5),
-        migrant=migrant,
-        elder=elder,
-        lives_alone=lives_alone,
-        empty_nest=empty_nest,
-        care_level=care_level,
-        cooks_self=cooks_self,
-        employment=employment,
-        skill=skill,
-        income_band=income,
-        school_age=(age >= 6) & (age <= 15),
-        x=(bld_x[building] + rng.normal(0, 5, n)).astype(np.float32),
-        y=(bld_y[building] + rng.normal(0, 5, n)).astype(np.float32),
-        trust=trust,
-        awareness=aware,
-        satisfaction=np.full(n, params.satisfaction_baseline, dtype=np.float32),
-        hh_type=hh_type,
-        hh_size=hh_size,
-        hh_building=hh_building,
-        bld_grid=bld_grid,
-        grid_community=grid_community,
-        comm_subdistrict=comm_subdistrict,
-    )
+    return {
+        "n_grids": n_grids,
+        "household": member_hh.astype(np.int32),
+        "building": building,
+        "grid": bld_grid[building],
+        "age": age,
+        "female": rng.random(n) < np.where(lives_alone, 0.7, 0.5),
+        "migrant": migrant,
+        "elder": elder,
+        "lives_alone": lives_alone,
+        "empty_nest": empty_nest,
+        "care_level": care_level,
+        "cooks_self": cooks_self,
+        "employment": employment,
+        "skill": skill,
+        "income_band": income,
+        "school_age": (age >= 6) & (age <= 15),
+        "x": (bld_x[building] + rng.normal(0, 5, n)).astype(np.float32),
+        "y": (bld_y[building] + rng.normal(0, 5, n)).astype(np.float32),
+        "trust": trust,
+        "awareness": aware,
+        "satisfaction": np.full(n, params.satisfaction_baseline, dtype=np.float32),
+        "hh_type": hh_type,
+        "hh_size": hh_size,
+        "hh_building": hh_building,
+        "bld_grid": bld_grid,
+        "comm_id": np.array([cid], np.int16),
+        "comm_subdistrict": subdistrict_of([cid], params.subdistricts).astype(np.int16),
+        "uid": uid(cid, np.arange(n)),
+        "hh_uid": uid(cid, np.arange(n_hh)),
+        "grid_uid": uid(cid, np.arange(n_grids)),
+    }
 
 
 def _members(hh_type: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -238,13 +280,12 @@ def _beta(mean, concentration: float, rng) -> np.ndarray:
     return rng.beta(mean * concentration, (1 - mean) * concentration).astype(np.float32)
 
 
-def _building_positions(bld_comm, bld_local_grid, grids_per_comm, rng):
-    """Metre coordinates: communities and grids on square lattices, buildings jittered."""
-    side_c = int(np.ceil(np.sqrt(bld_comm.max() + 1)))
-    side_g = int(np.ceil(np.sqrt(grids_per_comm)))
-    cx = (bld_comm % side_c) * COMMUNITY_SPACING_M
-    cy = (bld_comm // side_c) * COMMUNITY_SPACING_M
-    gx = (bld_local_grid % side_g) * GRID_SPACING_M
-    gy = (bld_local_grid // side_g) * GRID_SPACING_M
-    jitter = rng.uniform(-0.4, 0.4, (2, len(bld_comm))) * GRID_SPACING_M
-    return (cx + gx + jitter[0]).astype(np.float32), (cy + gy + jitter[1]).astype(np.float32)
+def _building_positions(cid: int, bld_grid: np.ndarray, n_grids: int, rng):
+    """Metre coordinates: communities on the district's square lattice, grids on a lattice
+    within their community, buildings jittered."""
+    side_c = int(np.ceil(np.sqrt(DISTRICT_COMMUNITIES)))
+    side_g = int(np.ceil(np.sqrt(n_grids)))
+    gx = (bld_grid % side_g) * GRID_SPACING_M + (cid % side_c) * COMMUNITY_SPACING_M
+    gy = (bld_grid // side_g) * GRID_SPACING_M + (cid // side_c) * COMMUNITY_SPACING_M
+    jitter = rng.uniform(-0.4, 0.4, (2, len(bld_grid))) * GRID_SPACING_M
+    return (gx + jitter[0]).astype(np.float32), (gy + jitter[1]).astype(np.float32)

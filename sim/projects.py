@@ -120,10 +120,11 @@ def new_project_needs(model: GovModel, mean_per_grid: float) -> None:
     p, pop = model.params, model.pop
     n_grids = len(pop.grid_community)
     grid_ids = np.arange(n_grids)
-    counts = poisson_from_uniform(mean_per_grid, model.streams.uniform("project_count", grid_ids, model.day))
+    draws = model.streams.uniform("project_count", pop.grid_uid, model.day)
+    counts = poisson_from_uniform(mean_per_grid, draws)
     grids = np.repeat(grid_ids, counts)
     nth = np.arange(len(grids)) - np.repeat(np.cumsum(counts) - counts, counts)
-    u = model.streams.uniform("project_kind", grids, nth, model.day)
+    u = model.streams.uniform("project_kind", pop.grid_uid[grids], nth, model.day)
     kinds = (u * ProjectType.SNOW_REMOVAL).astype(np.int64)  # any type but snow removal
     for g, k in zip(grids.tolist(), kinds.tolist(), strict=True):
         cost = PROJECT_COST[ProjectType(k)] * p.project_cost_scale

@@ -80,7 +80,7 @@ class ProviderTable:
 
     COLUMNS = {
         "kind": np.int8,
-        "ident": np.int64,  # keyed draws: resident row, or 2^40 + (kind << 32) + ordinal of its kind
+        "ident": np.int64,  # keyed draws: resident uid, or 2^40 + (kind << 32) + (community << 16) + ordinal
         "unit_kind": np.int8,
         "resident": np.int32,
         "community": np.int32,
@@ -113,7 +113,7 @@ class ProviderTable:
     def n(self) -> int:
         return len(self.kind)
 
-    def _append(self, skill: np.ndarray, **cols: np.ndarray) -> np.ndarray:
+    def _append(self, skill: np.ndarray, comm_id: np.ndarray, **cols: np.ndarray) -> np.ndarray:
         k = len(skill)
         defaults = {"left_day": -1, "unit_kind": -1, "resident": -1, "pledged_day": -1}
         defaults["ident"] = -1
@@ -123,13 +123,28 @@ class ProviderTable:
         self.skill = np.concatenate([self.skill, skill.astype(np.int8)])
         new = np.arange(self.n - k, self.n)
         others = new[self.ident[new] < 0]
-        # Units and staff: their kind and their ordinal among providers of that kind, which
-        # does not move when the number of volunteers differs between scenarios.
-        for kind in np.unique(self.kind[others]):
-            mine = others[self.kind[others] == kind]
-            before = int((self.kind[: self.n - k] == kind).sum())
-            self.ident[mine] = IDENT_OFFSET + (int(kind) << 32) + before + np.arange(len(mine))
+        if len(others):
+            self._number(others, comm_id)
         return new
+
+    def _number(self, rows: np.ndarray, comm_id: np.ndarray) -> None:
+        """Identities of new units and staff: kind, district community and ordinal among the
+        providers of that kind in that community (stable when volunteer numbers differ, and
+        the same at every scale)."""
+
+        def code(r: np.ndarray) -> np.ndarray:
+            return (self.kind[r].astype(np.int64) << 16) | comm_id[self.community[r]]
+
+        older = np.flatnonzero(self.kind[: rows[0]] != ProviderKind.VOLUNTEER)
+        old_codes = np.sort(code(older))
+        new_codes = code(rows)
+        lo = np.searchsorted(old_codes, new_codes, "left")
+        before = np.searchsorted(old_codes, new_codes, "right") - lo
+        order = np.argsort(new_codes, kind="stable")
+        sorted_codes = new_codes[order]
+        rank = np.empty(len(rows), np.int64)
+        rank[order] = np.arange(len(rows)) - np.searchsorted(sorted_codes, sorted_codes, "left")
+        self.ident[rows] = IDENT_OFFSET + (new_codes << 16) + before + rank
 
     def add_volunteers(self, who, pop: Population, params: Params, streams, day: int, active) -> np.ndarray:
         """Register residents ``who`` as volunteers; returns the new provider ids.
@@ -139,14 +154,16 @@ class ProviderTable:
         """
         retiree = pop.employment[who] == Employment.RETIRED
         hours = params.volunteer_hours_month * np.where(retiree, params.retiree_hours_multiplier, 1.0)
-        hours = hours * np.exp(0.4 * streams.normal("volunteer_hours", "volunteer_hours_angle", who, day))
-        z = streams.normal("volunteer_motivation", "volunteer_motivation_angle", who, day)
+        ids = pop.uid[who]
+        hours = hours * np.exp(0.4 * streams.normal("volunteer_hours", "volunteer_hours_angle", ids, day))
+        z = streams.normal("volunteer_motivation", "volunteer_motivation_angle", ids, day)
         return self._append(
             _volunteer_skills(
-                who, pop, streams.uniform("volunteer_skill", who[:, None], day, np.arange(_N_TYPES))
+                who, pop, streams.uniform("volunteer_skill", ids[:, None], day, np.arange(_N_TYPES))
             ),
+            pop.comm_id,
             kind=np.full(len(who), ProviderKind.VOLUNTEER),
-            ident=who,
+            ident=ids,
             resident=who,
             community=pop.community[who],
             x=pop.x[who],
@@ -158,21 +175,35 @@ class ProviderTable:
             joined_day=np.full(len(who), day),
         )
 
-    def add_units(self, community: np.ndarray, pop: Population, params: Params, rng, day: int) -> np.ndarray:
-        """Add one partner unit per entry of ``community``, of a random kind."""
+    def add_units(
+        self, community: np.ndarray, pop: Population, params: Params, streams, day: int
+    ) -> np.ndarray:
+        """Add one partner unit per entry of ``community``, of a random kind.
+
+        Each community's new units are drawn from that community's ``units`` stream,
+        keyed by how many units it has had before, so a unit is the same whichever
+        other communities the model holds.
+        """
         k = len(community)
+        community = np.asarray(community, np.int32)
         mix = np.array(list(UNIT_MIX.values()))
         mix[1:] *= (1.0 - params.unit_enterprise_share) / mix[1:].sum()
         mix[0] = params.unit_enterprise_share
-        kinds = rng.choice(list(UNIT_MIX), size=k, p=mix)
+        kinds = np.empty(k, np.int64)
+        anchor = np.empty(k, np.int64)
+        had = np.bincount(self.community[self.kind == ProviderKind.UNIT], minlength=len(pop.comm_id))
+        for c in np.unique(community).tolist():
+            at = np.flatnonzero(community == c)
+            rng = streams.local("units", int(pop.comm_id[c]), int(had[c]))
+            kinds[at] = rng.choice(list(UNIT_MIX), size=len(at), p=mix)
+            anchor[at] = _random_member(pop, c, len(at), rng)  # a random resident's address
         skill = np.zeros((k, _N_TYPES), np.int8)
         for kind, levels in UNIT_SKILLS.items():
             for need, level in levels.items():
                 skill[kinds == kind, need] = level
-        # A unit sits at a random resident's address in its community.
-        anchor = _random_member(pop.community, community, rng)
         return self._append(
             skill,
+            pop.comm_id,
             kind=np.full(k, ProviderKind.UNIT),
             unit_kind=kinds,
             community=community,
@@ -187,16 +218,23 @@ class ProviderTable:
         )
 
     def add_staff(
-        self, kind: ProviderKind, community: np.ndarray, hours: float, pop: Population, rng, day: int
+        self, kind: ProviderKind, community: np.ndarray, hours: float, pop: Population, streams, day: int
     ):
-        """Paid staff (social workers, care-centre staff) of the given communities."""
+        """Paid staff (social workers, care-centre staff) of the given communities, each
+        community's drawn from its own ``staff`` stream."""
         k = len(community)
+        community = np.asarray(community, np.int32)
         skill = np.zeros((k, _N_TYPES), np.int8)
         for need, level in STAFF_SKILLS[kind].items():
             skill[:, need] = level
-        anchor = _random_member(pop.community, community, rng)
+        anchor = np.empty(k, np.int64)
+        for c in np.unique(community).tolist():
+            at = np.flatnonzero(community == c)
+            rng = streams.local("staff", int(pop.comm_id[c]), int(kind), day)
+            anchor[at] = _random_member(pop, c, len(at), rng)
         return self._append(
             skill,
+            pop.comm_id,
             kind=np.full(k, kind),
             community=community,
             x=pop.x[anchor],
@@ -231,24 +269,25 @@ def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:
     return np.where(has, level, 0).astype(np.int8)
 
 
-def _random_member(resident_group: np.ndarray, groups: np.ndarray, rng) -> np.ndarray:
-    """A random resident index for each entry of ``groups``."""
-    order = np.argsort(resident_group, kind="stable")
-    sorted_group = resident_group[order]
-    lo = np.searchsorted(sorted_group, groups, "left")
-    hi = np.searchsorted(sorted_group, groups, "right")
-    return order[lo + (rng.random(len(groups)) * (hi - lo)).astype(np.int64)]
+def _random_member(pop: Population, community: int, k: int, rng) -> np.ndarray:
+    """Rows of ``k`` random residents of ``community`` (rows are stored by community)."""
+    lo, hi = np.searchsorted(pop.community, [community, community + 1])
+    return lo + (rng.random(k) * (hi - lo)).astype(np.int64)
 
 
-def initial_volunteers(pop: Population, params: Params, rng) -> tuple[np.ndarray, np.ndarray]:
+def initial_volunteers(pop: Population, params: Params, streams) -> tuple[np.ndarray, np.ndarray]:
     """Residents registered at day 0 and whether each is active.
 
-    Retirees register at twice the rate of other adults; the overall share of
-    adults registered equals ``volunteer_registration`` in expectation.
+    Retirees register at twice the rate of other adults; the share of a
+    community's adults registered equals ``volunteer_registration`` in
+    expectation. Keyed by resident, so the same people register at every scale.
     """
     adults = pop.age >= 18
     weight = np.where(pop.employment == Employment.RETIRED, 2.0, 1.0) * adults
-    p = params.volunteer_registration * weight / weight[adults].mean()
-    who = np.flatnonzero(rng.random(pop.n) < np.minimum(p, 1.0))
-    active = rng.random(len(who)) < params.volunteer_active_share
+    n_comm = len(pop.comm_id)
+    n_adults = np.maximum(np.bincount(pop.community, adults, n_comm), 1)
+    mean = np.bincount(pop.community, weight, n_comm) / n_adults
+    p = params.volunteer_registration * weight / np.maximum(mean[pop.community], 1e-12)
+    who = np.flatnonzero(streams.uniform("register", pop.uid) < np.minimum(p, 1.0))
+    active = streams.uniform("register_active", pop.uid[who]) < params.volunteer_active_share
     return who, active

@@ -1,17 +1,21 @@
-"""Named random streams derived from one run seed (common random numbers).
+"""Random numbers derived from one run seed (common random numbers).
 
-Each process of the model draws from its own stream, spawned from the run seed
-and a stable hash of the stream's name. Changing how much one process draws
-(more volunteers, another dispatch rule) therefore never shifts the numbers
-another process sees: need arrivals stay identical across paired policies.
+Building the model draws from sequential streams, one per named process
+(``population``, ``network``, ``units``, ``staff``) *and per community*: a generator
+spawned from the run seed, a stable hash of the stream's name and the
+community's index in the district. Community 42 is therefore the same set of
+households, ties and units whether the model holds it alone or all 193
+communities, and more draws in one process never shift another's.
 
-Decisions about one need (is it ordered today, does this provider accept it,
-how good is the service) use *keyed* uniforms instead: a hash of the run seed,
-the decision's name and the need's id (and the day, the provider), in the
-manner of counter-based generators (Salmon et al. 2011, "Parallel random
-numbers: as easy as 1, 2, 3"). The same need gets the same number in every
-scenario whatever else happened, so paired comparisons differ only where the
-policy changed something.
+Everything that happens while the model runs (a need arises, a grid worker
+calls, a provider accepts, a tie is used) draws *keyed* uniforms instead: a
+hash of the run seed, the decision's name and the ids of what it is about
+(resident, need, provider, day), in the manner of counter-based generators
+(Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"). Ids are
+district-wide (a resident's id is its community's index and its place in that
+community, see :attr:`sim.population.Population.uid`), so the same need gets the
+same number in every scenario and at every scale; paired comparisons differ only
+where the policy changed something.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ import numpy as np
 STREAMS = (
     "population",
     "network",
-    "needs",
-    "grid",
     "units",
-    "care",
+    "staff",
 )
 
 
 KEYED = (
+    "register",
+    "register_active",
+    "arrival",
+    "grid_visit",
+    "care_month",
     "tie_use",
     "tie_new",
     "tie_place",
@@ -105,7 +112,7 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 
 class Streams:
-    """A lazily created :class:`numpy.random.Generator` per named process.
+    """Per-community build streams and keyed uniforms of one run.
 
     Args:
         seed: the run seed (non-negative integer).
@@ -115,18 +122,18 @@ class Streams:
         if not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        self._gens: dict[str, np.random.Generator] = {}
         self._keys: dict[str, np.uint64] = {}
 
-    def __getitem__(self, name: str) -> np.random.Generator:
+    def local(self, name: str, community: int, *ids: int) -> np.random.Generator:
+        """The ``name`` stream of one community (its district index), optionally of one event.
+
+        Each community is built from its own streams, so community 42 is the same
+        community whether it is built alone or inside the whole district.
+        """
         if name not in STREAMS:
             raise KeyError(f"unknown random stream {name!r}; declared: {', '.join(STREAMS)}")
-        gen = self._gens.get(name)
-        if gen is None:
-            key = zlib.crc32(name.encode())
-            gen = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
-            self._gens[name] = gen
-        return gen
+        key = (zlib.crc32(name.encode()), 2, int(community), *(int(i) for i in ids))
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
 
     def uniform(self, name: str, *ids) -> np.ndarray:
         """Keyed uniforms in [0, 1): one per element of the (broadcast) integer ``ids``.

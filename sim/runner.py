@@ -102,16 +102,26 @@ def community_table(model: GovModel) -> pd.DataFrame:
     canteen_comm = np.asarray(model.canteens.community, int)
     volunteers = (pr.kind == ProviderKind.VOLUNTEER) & (pr.state == ProviderState.ACTIVE)
     done = model.projects.arrays("state") == ProjectState.DONE
+    served = closed & (b.state == NeedState.DONE) & (b.provider >= 0)
+    who = np.where(served, b.provider, -1)  # the serving provider, -1 where none
+    kind = np.append(pr.kind, -1)[who]  # index -1 reads the appended sentinel
+    by_unit = kind == ProviderKind.UNIT
+    from_elsewhere = by_unit & (np.append(pr.community, -1)[who] != comm)
+    lent = np.bincount(pr.community[b.provider[from_elsewhere]], minlength=n)
     return pd.DataFrame(
         {
-            "community": np.arange(n),
-            "subdistrict": model.pop.comm_subdistrict[:n].astype(int),
+            "community": pop.comm_id.astype(int),
+            "subdistrict": pop.comm_subdistrict.astype(int),
             "residents": residents.astype(int),
+            "needs_arisen": np.bincount(comm, minlength=n),
             "needs_closed": per(closed).astype(int),
             "unmet_need_rate": rate(per(unmet), per(closed)),
             "hidden_need_rate": rate(per(lapsed), per(closed)),
             "unmet_need_rate_elderly_alone": rate(per(unmet & alone), per(closed & alone)),
-            "served": per(closed & (b.state == NeedState.DONE) & (b.provider >= 0)).astype(int),
+            "served": per(served).astype(int),
+            "served_by_units": per(by_unit).astype(int),
+            "served_by_other_communities_units": per(from_elsewhere).astype(int),
+            "units_services_elsewhere": lent.astype(int),
             "trust": np.bincount(pop.community, pop.trust, n) / np.maximum(residents, 1),
             "satisfaction_true": np.bincount(pop.community, pop.satisfaction, n) / np.maximum(residents, 1),
             "volunteers_active": np.bincount(pr.community[volunteers], minlength=n),

@@ -86,7 +86,7 @@ def _monthly_actors(model: GovModel) -> None:
     for kind in (Volunteer, PartnerUnit):
         if kind in model.agents_by_type:
             model.agents_by_type[kind].shuffle_do("monthly_review")
-    for committee in model.committees:  # fixed order: they share the recruit stream
+    for committee in model.committees:
         committee.recruit()
     loop.monthly_drift(model)
     pr = model.providers

@@ -19,6 +19,7 @@ PATH = Path(__file__).with_name("data") / "baseline.json"
 CASES = {
     "community_seed1_120d": (Params(), 1, 120),
     "three_communities_none_seed2_60d": (Params().replace(communities=3, dispatch_rule="none"), 2, 60),
+    "three_communities_shared_units_seed4_60d": (Params().replace(communities=3, first_community=40), 4, 60),
 }
 
 

@@ -10,7 +10,7 @@ from sim.rng import Streams
 
 @pytest.fixture(scope="module")
 def pop():
-    return build_population(Params().replace(communities=3), Streams(5)["population"])
+    return build_population(Params().replace(communities=3), Streams(5))
 
 
 def test_structure_sizes(pop):
@@ -46,8 +46,8 @@ def test_roles_are_consistent(pop):
 
 
 def test_same_stream_same_population():
-    a = build_population(Params(), Streams(9)["population"])
-    b = build_population(Params(), Streams(9)["population"])
-    c = build_population(Params(), Streams(10)["population"])
+    a = build_population(Params(), Streams(9))
+    b = build_population(Params(), Streams(9))
+    c = build_population(Params(), Streams(10))
     assert np.array_equal(a.age, b.age) and np.array_equal(a.x, b.x)
     assert not np.array_equal(a.age[: len(c.age)], c.age[: len(a.age)])

@@ -27,13 +27,19 @@ def _run(params: Params, seed: int, days: int = 120) -> GovModel:
 
 def test_streams_are_independent_and_reproducible():
     a, b = Streams(3), Streams(3)
-    assert np.array_equal(a["needs"].random(5), b["needs"].random(5))
-    a2 = Streams(3)
-    a2["grid"].random(1000)  # drawing from one stream does not move another
-    assert np.array_equal(a2["needs"].random(5), Streams(3)["needs"].random(5))
-    assert not np.array_equal(Streams(3)["needs"].random(5), Streams(3)["grid"].random(5))
+    assert np.array_equal(a.local("population", 7).random(5), b.local("population", 7).random(5))
+    # each (stream, community, event) is its own generator
+    draws = [
+        Streams(3).local("population", 7).random(5),
+        Streams(3).local("network", 7).random(5),
+        Streams(3).local("population", 8).random(5),
+        Streams(3).local("units", 7, 0).random(5),
+        Streams(3).local("units", 7, 12).random(5),
+        Streams(4).local("population", 7).random(5),
+    ]
+    assert len({d.tobytes() for d in draws}) == len(draws)
     with pytest.raises(KeyError):
-        Streams(3)["unknown"]
+        Streams(3).local("unknown", 0)
     assert len(set(STREAMS)) == len(STREAMS)
 
 
@@ -86,22 +92,27 @@ def test_keyed_uniforms_depend_only_on_their_keys():
 
 def test_a_policy_changes_only_the_needs_it_touches():
     """With keyed decisions, a partner unit added in one of two communities leaves the
-    other community's needs exactly as they were (STYLE 5, Starsim's test)."""
+    other community's needs exactly as they were (STYLE 5, Starsim's test) when units
+    serve only their own community; when they serve their subdistrict, the new units
+    reach the other community's needs too."""
     from sim.policies import AddPartnerUnits
-
-    p = Params().replace(communities=2)
-    base = _run(p, seed=6, days=60)
-    other = GovModel(p, 6, policies=[AddPartnerUnits(count=5, communities=(1,))], collect=False)
-    other.run(60)
-    in_zero = base.pop.community[base.needs.resident] == 0
-    assert np.array_equal(base.needs.state[in_zero], other.needs.state[in_zero])
 
     def who(m, mask):  # providers by identity (rows shift when units are added)
         p = m.needs.provider[mask]
         return np.where(p >= 0, m.providers.ident[np.maximum(p, 0)], p)
 
-    assert np.array_equal(who(base, in_zero), who(other, in_zero))
-    assert not np.array_equal(who(base, ~in_zero), who(other, ~in_zero))
+    for sharing in ("community", "subdistrict"):
+        p = Params().replace(communities=2, unit_sharing=sharing)
+        base = _run(p, seed=6, days=60)
+        other = GovModel(p, 6, policies=[AddPartnerUnits(count=5, communities=(1,))], collect=False)
+        other.run(60)
+        in_zero = base.pop.community[base.needs.resident] == 0
+        assert np.array_equal(base.needs.resident, other.needs.resident)  # the same needs arose
+        assert not np.array_equal(who(base, ~in_zero), who(other, ~in_zero))
+        untouched = np.array_equal(base.needs.state[in_zero], other.needs.state[in_zero]) and np.array_equal(
+            who(base, in_zero), who(other, in_zero)
+        )
+        assert untouched == (sharing == "community"), sharing
 
 
 def test_seeds_differ():
