@@ -21,7 +21,7 @@ from .canteen import Canteens, Meal
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
-from .params import Params
+from .params import Params, estimate_memory
 from .policies import Policy
 from .population import build_population
 from .providers import ProviderKind, ProviderTable, initial_volunteers
@@ -29,19 +29,10 @@ from .rng import Streams
 from .schedule import PHASES
 from .window import group_masks
 
-BYTES_PER_RESIDENT = 1000  # measured peak RSS ~0.8 KB per resident at district scale, with margin
-BASE_BYTES = 200 * 2**20
-
-
-def estimate_memory(params: Params) -> tuple[int, int]:
-    """(expected residents, estimated peak bytes) for a model with ``params``."""
-    residents = int(params.communities * params.households_per_community * 2.2)
-    return residents, BASE_BYTES + residents * BYTES_PER_RESIDENT
-
 
 def check_fits_in_memory(params: Params) -> None:
     """Refuse a model that would not fit in this machine's memory (one line, InputError)."""
-    residents, need = estimate_memory(params)
+    residents, need = estimate_memory(params.communities, params.households_per_community)
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):

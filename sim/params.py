@@ -19,6 +19,14 @@ from .errors import InputError
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
 UNIT_SHARING = ("subdistrict", "community")
 DISTRICT_COMMUNITIES = 193  # Tiexi District's communities [A]
+BYTES_PER_RESIDENT = 1000  # measured peak RSS ~0.8 KB per resident at district scale, with margin
+BASE_BYTES = 200 * 2**20
+
+
+def estimate_memory(communities: int, households_per_community: int) -> tuple[int, int]:
+    """(expected residents, estimated peak bytes) of a model of that size (2.2 persons a household)."""
+    residents = int(communities * households_per_community * 2.2)
+    return residents, BASE_BYTES + residents * BYTES_PER_RESIDENT
 
 
 def _p(default, unit: str, lo=None, hi=None, tag: str = "E", doc: str = "", choices=None):
@@ -250,6 +258,7 @@ class Params:
     unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour")
 
     def __post_init__(self) -> None:
+        self._check_district()
         for f in dataclasses.fields(self):
             _check_value(f, getattr(self, f.name))
         if self.households_per_grid < self.households_per_building:
@@ -257,15 +266,23 @@ class Params:
                 f"households_per_grid = {self.households_per_grid} is below households_per_building = "
                 f"{self.households_per_building}: a grid holds whole buildings"
             )
-        if self.first_community + self.communities > DISTRICT_COMMUNITIES:
-            raise InputError(
-                f"first_community = {self.first_community} with communities = {self.communities} runs past "
-                f"the district's {DISTRICT_COMMUNITIES} communities (first_community + communities <= "
-                f"{DISTRICT_COMMUNITIES})"
-            )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:
             raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")
+
+    def _check_district(self) -> None:
+        """More communities than the district has: say the limit and what it would need."""
+        first, n, hh = self.first_community, self.communities, self.households_per_community
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, n, hh)):
+            return  # the type check of each field says what is wrong
+        if 0 <= first < DISTRICT_COMMUNITIES and n >= 1 and first + n > DISTRICT_COMMUNITIES:
+            residents, need = estimate_memory(n, hh)
+            raise InputError(
+                f"communities = {n} from first_community = {first} is more than Tiexi has: the limit is "
+                f"first_community + communities <= {DISTRICT_COMMUNITIES} (the whole district: "
+                f"communities = {DISTRICT_COMMUNITIES}); {n} communities would be ~{residents:,} residents "
+                f"needing ~{need / 2**30:.1f} GiB"
+            )
 
     def replace(self, **changes: Any) -> Params:
         """Return a copy with ``changes`` applied; unknown keys are rejected."""
