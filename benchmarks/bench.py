@@ -30,9 +30,9 @@ import resource, sys, time
 import mesa
 from sim import GovModel, Params
 
-days, communities = int(sys.argv[1]), int(sys.argv[2])
+days, communities, first = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 t0 = time.perf_counter()
-m = GovModel(Params().replace(communities=communities), seed=0)
+m = GovModel(Params().replace(communities=communities, first_community=first), seed=0)
 t1 = time.perf_counter()
 m.run(days)
 t2 = time.perf_counter()
@@ -79,11 +79,11 @@ def machine() -> dict:
     }
 
 
-def bench_model(name: str, days: int, communities: int, reps: int) -> dict:
+def bench_model(name: str, days: int, communities: int, first: int, reps: int) -> dict:
     runs = []
     for _ in range(reps):
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(days), str(communities)],
+            [sys.executable, "-c", _CHILD, str(days), str(communities), str(first)],
             capture_output=True,
             text=True,
             check=True,
@@ -105,6 +105,7 @@ def bench_model(name: str, days: int, communities: int, reps: int) -> dict:
         "name": name,
         "days": days,
         "communities": communities,
+        "first_community": first,
         "residents": runs[0]["residents"],
         "reps": reps,
         "build_s_median": statistics.median(r["build_s"] for r in runs),
@@ -163,14 +164,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     args = ap.parse_args()
     result: dict = {"machine": machine(), "models": []}
-    plan = [("community-year", 1)]
+    plan = [("community-year", 1, 0)]
     if not args.quick:
-        plan.append(("subdistrict-year", 11))
+        plan.append(("subdistrict-year", 11, 12))  # subdistrict 1: communities 12-22
     if args.district:
-        plan.append(("district-year", 193))
-    for name, communities in plan:
+        plan.append(("district-year", 193, 0))
+    for name, communities, first in plan:
         print(f"running {name} ({args.reps} reps)...", file=sys.stderr, flush=True)
-        result["models"].append(bench_model(name, args.days, communities, args.reps))
+        result["models"].append(bench_model(name, args.days, communities, first, args.reps))
     if not args.quick:
         print("running sweep throughput (1 and 2 workers)...", file=sys.stderr, flush=True)
         result["sweep"] = bench_sweep(args.reps, days=args.days, runs=12)  # the demo's matrix size
