@@ -7,8 +7,9 @@ from sim import GovModel, Params
 from sim.network import TieKind, clustering_sample
 
 # Ranges for the default community at day 364 of a 365-day run; docs/ODD.md section 8
-# ("Network") states the same, with the measured means and spreads (seeds 0-29); each
-# bound sits many standard deviations from the mean, so a failure means a mechanism changed.
+# ("Network") states the same, with the means and spreads measured over seeds 0-9 and the
+# ranges seen over seeds 10-29; each bound sits at least 6 standard deviations from the
+# mean, so a failure means a mechanism changed.
 RANGES = {
     "ties_per_person": (3.1, 3.9),
     "clustering": (0.22, 0.33),
