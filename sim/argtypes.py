@@ -9,16 +9,17 @@ from collections.abc import Callable
 from .errors import InputError
 
 
-def int_at_least(low: int):
-    """An argparse ``type`` accepting integers >= ``low``."""
+def int_at_least(low: int, high: int | None = None):
+    """An argparse ``type`` accepting integers >= ``low`` (and <= ``high`` if given)."""
+    expected = f"an integer >= {low}" if high is None else f"an integer from {low} to {high:,}"
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < low:
-            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected an integer >= {low}")
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected {expected}")
         return value
 
     return parse

@@ -17,7 +17,7 @@ from .argtypes import int_at_least
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
-from .params import Params, describe
+from .params import MAX_DAYS, Params, describe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run the model and write a daily series and summary")
-    r.add_argument("--days", type=int_at_least(1), default=365, help="days to simulate (default 365)")
+    r.add_argument(
+        "--days", type=int_at_least(1, MAX_DAYS), default=365, help="days to simulate (default 365)"
+    )
     r.add_argument("--seed", type=int_at_least(0), default=0, help="run seed (default 0)")
     r.add_argument("--communities", type=int_at_least(1), help="communities (1 = one, 193 = Tiexi)")
     r.add_argument(

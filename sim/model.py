@@ -21,7 +21,7 @@ from .canteen import Canteens, Meal
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
-from .params import Params, estimate_memory
+from .params import MAX_DAYS, Params, estimate_memory
 from .policies import Policy
 from .population import build_population
 from .providers import ProviderKind, ProviderTable, initial_volunteers
@@ -234,6 +234,8 @@ class GovModel(mesa.Model):
 
     def run(self, days: int, progress: Callable[[int], None] | None = None) -> None:
         """Run ``days`` days, calling ``progress(day)`` after each one."""
+        if self.steps + days > MAX_DAYS:
+            raise InputError(f"days = {days}: a model runs at most {MAX_DAYS:,} days in all")
         for _ in range(days):
             self.step()
             if progress is not None:

@@ -19,6 +19,7 @@ from .errors import InputError
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
 UNIT_SHARING = ("subdistrict", "community")
 DISTRICT_COMMUNITIES = 193  # Tiexi District's communities [A]
+MAX_DAYS = 36_500  # 100 years; need keys hold the day in 21 bits (sim.needs)
 BYTES_PER_RESIDENT = 1000  # measured peak RSS ~0.8 KB per resident at district scale, with margin
 BASE_BYTES = 200 * 2**20
 

@@ -59,6 +59,7 @@ def test_parquet_output(tmp_path):
     [
         (["--days", "-3"], "--days"),
         (["--days", "ten"], "--days"),
+        (["--days", "36501"], "from 1 to 36,500"),
         (["--communities", "0"], "--communities"),
         (["--communities", "194"], "limit is first_community + communities <= 193"),
         (["--communities", "194"], "~1,350,822 residents needing ~1.5 GiB"),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..argtypes import int_at_least
 from ..errors import InputError
+from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
 from .scenario import load_scenario, load_scenarios
 from .store import check_out
@@ -25,7 +26,9 @@ def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
     p.add_argument(
         "--reps", type=int_at_least(1), default=reps, help=f"replications per scenario (default {reps})"
     )
-    p.add_argument("--days", type=int_at_least(1), default=days, help=f"days per run (default {days})")
+    p.add_argument(
+        "--days", type=int_at_least(1, MAX_DAYS), default=days, help=f"days per run (default {days})"
+    )
     p.add_argument(
         "--communities", type=int_at_least(1), help="communities per run (default: the scenario's, 1)"
     )
