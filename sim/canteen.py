@@ -224,7 +224,8 @@ def choose_lunch(model: GovModel) -> None:
         1.0 + 0.5 * income
     )
     u[Meal.SKIP] = p.meal_skip_preference
-    u[np.clip(last, 0, 3), np.arange(len(who))] += np.where(last >= 0, p.meal_habit_weight, 0.0)
+    for j in range(4):  # habit: yesterday's choice
+        np.add(u[j], p.meal_habit_weight, out=u[j], where=last == j)
     choice = _logit_choice(u, draws[0])
     turned = _apply_capacity(model, choice, k, draws[1])
     if turned.any():
@@ -245,7 +246,8 @@ def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray) -> None:
     log = model.meal_log
     if model.day >= len(log):
         model.meal_log = log = np.concatenate([log, np.zeros_like(log)])
-    for j, g in enumerate(GROUPS):
+    log[model.day, 0] = (np.count_nonzero(no_cook), np.count_nonzero(skipped))  # everyone
+    for j, g in enumerate(GROUPS[1:], 1):
         mask = model.group_masks[g][who]
         log[model.day, j] = (np.count_nonzero(no_cook & mask), np.count_nonzero(skipped & mask))
 

@@ -90,10 +90,8 @@ def grid_visits(model: GovModel) -> None:
     """Grid workers visit households (elders alone first) and find hidden needs."""
     p, pop, b = model.params, model.pop, model.needs
     rng = model.streams["grid"]
-    visits_per_grid = p.grid_workers_per_grid * p.grid_visits_per_worker_day
-    weight = model.household_visit_weight
-    share = visits_per_grid / model.grid_visit_weight_total[model.household_grid]
-    visited = rng.random(len(weight)) < np.minimum(1.0, weight * share)
+    prob = model.household_visit_prob  # visits per grid shared by household weight (model._derive)
+    visited = rng.random(len(prob)) < prob
     hidden = _in_state(model, NeedState.HIDDEN)
     at_home = visited[pop.household[b.resident[hidden]]]
     detect = model.streams.uniform("grid_detect", b.key[hidden], model.day)
@@ -101,7 +99,7 @@ def grid_visits(model: GovModel) -> None:
     b.state[found] = NeedState.OPEN
     b.found[found] = True
     b.day_ordered[found] = model.day
-    seen = visited[pop.household]
+    seen = np.flatnonzero(visited[pop.household])
     pop.awareness[seen] = np.minimum(1.0, pop.awareness[seen] + p.awareness_gain_visit)
 
 

@@ -107,8 +107,7 @@ def _unmet_gini_grid(w: Window) -> float:
     pop = w.model.pop
     sel = w.closed & w.unmet
     per_grid = np.bincount(pop.grid[w.col("resident")[sel]], minlength=len(pop.grid_community))
-    residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
-    return gini(per_grid / np.maximum(residents, 1))
+    return gini(per_grid / np.maximum(w.model.grid_residents, 1))
 
 
 def _event(name: str, extra=None):
