@@ -43,7 +43,8 @@ def meals_by_own_means(model: GovModel) -> None:
     b = model.needs
     act = b.active
     meal = act[(b.type[act] == NeedType.MEAL) & (b.state[act] <= NeedState.OPEN)]
-    ate = np.isin(model.meal_choice[b.resident[meal]], (Meal.CANTEEN, Meal.TAKEAWAY))
+    lunch = model.meal_choice[b.resident[meal]]
+    ate = (lunch == Meal.CANTEEN) | (lunch == Meal.TAKEAWAY)
     done = meal[ate]
     b.provider[done] = OWN_MEANS
     b.close(done, NeedState.DONE, model.day)
@@ -229,7 +230,8 @@ def _accept_prob(model: GovModel, prov, dist_km, fetch):
     prob = _sigmoid(logit)
     fetch_factor = np.exp(-fetch)  # units and staff also find far deliveries harder
     prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob * fetch_factor, prob)
-    staff = np.isin(pr.kind[prov], (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF))
+    kind = pr.kind[prov]
+    staff = (kind == ProviderKind.SOCIAL_WORKER) | (kind == ProviderKind.CARE_STAFF)
     return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
 
 

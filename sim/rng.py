@@ -187,7 +187,7 @@ class Streams:
         for i in ids:
             if isinstance(i, np.ndarray) and i.ndim:
                 arrays.append(i)
-            elif np.ndim(i) == 0:
+            elif isinstance(i, int) or np.ndim(i) == 0:
                 k = _splitmix_int(k ^ ((int(i) * _GOLDEN_INT) & _MASK))
             else:
                 arrays.append(np.asarray(i))
