@@ -56,27 +56,37 @@ class Volunteer(_ProviderAgent):
         dropout; otherwise a background hazard (~1/3 a year, DESIGN §1)
         scaled by low motivation applies.
         """
-        m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
-        u = m.month_draws[i].tolist()  # keyed by the provider's identity and the day
-        load = float(pr.hours_used[i]) / max(float(pr.hours_pref[i]), 1e-6)
-        served = min(int(pr.services_month[i]), 4) / 4.0
-        change = 0.08 * p.recognition * served - 0.15 * max(0.0, load - 1.0)
-        change += -0.01 * int(pr.declines_month[i]) + 0.05 * (u[3] - 0.5)
-        motivation = min(1.0, max(0.0, float(pr.motivation[i]) + change))
-        pr.motivation[i] = motivation
-        hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
-        hazard *= 2.0 * (1.0 - motivation)
-        if pr.state[i] == ProviderState.ACTIVE:
-            if load > p.burnout_load and u[0] < p.burnout_prob:
-                self.leave(burnout=True)
-            elif u[1] < hazard:
-                self.leave(burnout=False)
-            elif u[2] < p.deactivation_month * 2.0 * (1.0 - motivation):
-                pr.state[i] = ProviderState.INACTIVE
-        elif u[1] < hazard:
-            self.leave(burnout=False)
-        elif u[2] < p.activation_month * (0.5 + p.recognition):
-            pr.state[i] = ProviderState.ACTIVE
+        review_volunteers(self.model, [self])
+
+
+def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
+    """:meth:`Volunteer.monthly_review` for many volunteers at once, as columns.
+
+    Each review reads and writes only its own provider row and its own keyed draws,
+    so reviewing them together gives what reviewing them one by one, in any order, gives.
+    """
+    if not agents:
+        return
+    p, pr = model.params, model.providers
+    i = np.fromiter((a.provider_id for a in agents), np.int64, len(agents))
+    u = model.month_draws[i].T  # keyed by the provider's identity and the day
+    load = pr.hours_used[i].astype(float) / np.maximum(pr.hours_pref[i].astype(float), 1e-6)
+    served = np.minimum(pr.services_month[i], 4) / 4.0
+    change = 0.08 * p.recognition * served - 0.15 * np.maximum(0.0, load - 1.0)
+    change += -0.01 * pr.declines_month[i] + 0.05 * (u[3] - 0.5)
+    motivation = np.minimum(1.0, np.maximum(0.0, pr.motivation[i].astype(float) + change))
+    pr.motivation[i] = motivation
+    hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
+    hazard = hazard * (2.0 * (1.0 - motivation))
+    active = pr.state[i] == ProviderState.ACTIVE
+    burnout = active & (load > p.burnout_load) & (u[0] < p.burnout_prob)
+    leave = burnout | (u[1] < hazard)
+    rest = active & ~leave & (u[2] < p.deactivation_month * 2.0 * (1.0 - motivation))
+    back = ~active & ~leave & (u[2] < p.activation_month * (0.5 + p.recognition))
+    pr.state[i[rest]] = ProviderState.INACTIVE
+    pr.state[i[back]] = ProviderState.ACTIVE
+    for k in np.flatnonzero(leave).tolist():
+        agents[k].leave(burnout=bool(burnout[k]))
 
 
 class PartnerUnit(_ProviderAgent):

@@ -210,9 +210,9 @@ def choose_lunch(model: GovModel) -> None:
     )
     quality = np.asarray(c.quality + [0.0])[k]
     income = pop.income_band[who]
-    u = np.empty((len(who), 4))
-    u[:, Meal.COOK] = np.where(pop.cooks_self[who], p.meal_cook_preference, -np.inf)
-    u[:, Meal.CANTEEN] = np.where(
+    u = np.empty((4, len(who)))  # one row per alternative: the logit works on whole rows
+    u[Meal.COOK] = np.where(pop.cooks_self[who], p.meal_cook_preference, -np.inf)
+    u[Meal.CANTEEN] = np.where(
         has,
         p.meal_canteen_preference
         - p.meal_price_weight * price / (1.0 + 0.5 * income)
@@ -221,16 +221,18 @@ def choose_lunch(model: GovModel) -> None:
         + p.meal_peer_weight * model.canteen_peer_share[who],
         -np.inf,
     )
-    u[:, Meal.TAKEAWAY] = p.meal_takeaway_preference - p.meal_price_weight * p.takeaway_price / (
+    u[Meal.TAKEAWAY] = p.meal_takeaway_preference - p.meal_price_weight * p.takeaway_price / (
         1.0 + 0.5 * income
     )
-    u[:, Meal.SKIP] = p.meal_skip_preference
-    u[np.arange(len(who)), np.clip(last, 0, 3)] += np.where(last >= 0, p.meal_habit_weight, 0.0)
+    u[Meal.SKIP] = p.meal_skip_preference
+    for j in range(4):  # habit: yesterday's choice
+        np.add(u[j], p.meal_habit_weight, out=u[j], where=last == j)
     choice = _logit_choice(u, draws[0])
     turned = _apply_capacity(model, choice, k, draws[1])
     if turned.any():
-        u[turned, Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
-        choice[turned] = _logit_choice(u[turned], draws[2][turned])
+        rest = u[:, turned]
+        rest[Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
+        choice[turned] = _logit_choice(rest, draws[2][turned])
     model.meal_choice[who] = choice
     _log_skips(model, who, choice)
     eat = choice == Meal.CANTEEN
@@ -245,16 +247,24 @@ def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray) -> None:
     log = model.meal_log
     if model.day >= len(log):
         model.meal_log = log = np.concatenate([log, np.zeros_like(log)])
-    for j, g in enumerate(GROUPS):
+    log[model.day, 0] = (np.count_nonzero(no_cook), np.count_nonzero(skipped))  # everyone
+    for j, g in enumerate(GROUPS[1:], 1):
         mask = model.group_masks[g][who]
         log[model.day, j] = (np.count_nonzero(no_cook & mask), np.count_nonzero(skipped & mask))
 
 
 def _logit_choice(u: np.ndarray, draw: np.ndarray) -> np.ndarray:
-    """Multinomial-logit choice per row of utilities ``u`` with one uniform per row."""
-    w = np.exp(u - u.max(axis=1, keepdims=True))
-    cum = np.cumsum(w, axis=1)
-    return (draw[:, None] * cum[:, -1:] >= cum).sum(axis=1)
+    """Multinomial-logit choice per column of utilities ``u`` (alternatives x choosers)
+    with one uniform per chooser: the number of cumulative weights at or below the draw."""
+    cum = u - u.max(axis=0)
+    np.exp(cum, out=cum)
+    for j in range(1, len(cum)):
+        np.add(cum[j - 1], cum[j], out=cum[j])
+    point = draw * cum[-1]
+    choice = (point >= cum[0]).astype(np.int64)
+    for j in range(1, len(cum)):
+        choice += point >= cum[j]
+    return choice
 
 
 def _apply_capacity(model: GovModel, choice, k, priority) -> np.ndarray:
@@ -262,6 +272,9 @@ def _apply_capacity(model: GovModel, choice, k, priority) -> np.ndarray:
     cap = model.canteens.capacity()
     want = np.flatnonzero(choice == Meal.CANTEEN)
     turned = np.zeros(len(choice), bool)
+    # Only canteens with more takers than places turn anyone away: rank only their takers.
+    full = np.bincount(k[want], minlength=len(cap)) - 1 >= cap
+    want = want[full[k[want]]]
     if len(want) == 0:
         return turned
     order = want[np.lexsort((-priority[want], k[want]))]

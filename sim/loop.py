@@ -45,7 +45,8 @@ def meals_by_own_means(model: GovModel) -> None:
     b = model.needs
     act = b.active
     meal = act[(b.type[act] == NeedType.MEAL) & (b.state[act] <= NeedState.OPEN)]
-    ate = np.isin(model.meal_choice[b.resident[meal]], (Meal.CANTEEN, Meal.TAKEAWAY))
+    lunch = model.meal_choice[b.resident[meal]]
+    ate = (lunch == Meal.CANTEEN) | (lunch == Meal.TAKEAWAY)
     done = meal[ate]
     b.provider[done] = OWN_MEANS
     b.close(done, NeedState.DONE, model.day)
@@ -91,11 +92,8 @@ def residents_order(model: GovModel) -> None:
 def grid_visits(model: GovModel) -> None:
     """Grid workers visit households (elders alone first) and find hidden needs."""
     p, pop, b = model.params, model.pop, model.needs
-    visits_per_grid = p.grid_workers_per_grid * p.grid_visits_per_worker_day
-    weight = model.household_visit_weight
-    share = visits_per_grid / model.grid_visit_weight_total[model.household_grid]
-    u = model.streams.uniform("grid_visit", pop.hh_uid, model.day)  # keyed by household and day
-    visited = u < np.minimum(1.0, weight * share)
+    prob = model.household_visit_prob  # visits per grid shared by household weight (model._derive)
+    visited = model.streams.uniform("grid_visit", pop.hh_uid, model.day) < prob  # keyed by household, day
     hidden = _in_state(model, NeedState.HIDDEN)
     at_home = visited[pop.household[b.resident[hidden]]]
     detect = model.streams.uniform("grid_detect", b.key[hidden], model.day)
@@ -103,7 +101,7 @@ def grid_visits(model: GovModel) -> None:
     b.state[found] = NeedState.OPEN
     b.found[found] = True
     b.day_ordered[found] = model.day
-    seen = visited[pop.household]
+    seen = np.flatnonzero(visited[pop.household])
     pop.awareness[seen] = np.minimum(1.0, pop.awareness[seen] + p.awareness_gain_visit)
 
 
@@ -251,7 +249,8 @@ def _accept_prob(model: GovModel, prov, dist_km, fetch):
     prob = _sigmoid(logit)
     fetch_factor = np.exp(-fetch)  # units and staff also find far deliveries harder
     prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob * fetch_factor, prob)
-    staff = np.isin(pr.kind[prov], (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF))
+    kind = pr.kind[prov]
+    staff = (kind == ProviderKind.SOCIAL_WORKER) | (kind == ProviderKind.CARE_STAFF)
     return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
 
 

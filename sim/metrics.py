@@ -93,9 +93,8 @@ def _compute_cost(w: Window) -> float:
     grids = len(m.pop.grid_community)
     staff = grids * p.grid_workers_per_grid * p.grid_worker_cost_day * w.days
     pr = m.providers
-    paid = np.isin(pr.kind, (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF)) & (
-        pr.state != ProviderState.DROPPED
-    )
+    paid = (pr.kind == ProviderKind.SOCIAL_WORKER) | (pr.kind == ProviderKind.CARE_STAFF)
+    paid &= pr.state != ProviderState.DROPPED
     staff += count(paid) * p.staff_cost_day * w.days
     dispatched = count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
     unit_hours = _provider_hours(w)[pr.kind == ProviderKind.UNIT].sum()
@@ -107,8 +106,7 @@ def _unmet_gini_grid(w: Window) -> float:
     pop = w.model.pop
     sel = w.closed & w.unmet
     per_grid = np.bincount(pop.grid[w.col("resident")[sel]], minlength=len(pop.grid_community))
-    residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
-    return gini(per_grid / np.maximum(residents, 1))
+    return gini(per_grid / np.maximum(w.model.grid_residents, 1))
 
 
 def _event(name: str, extra=None):

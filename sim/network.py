@@ -52,7 +52,12 @@ class TieNetwork:
         self.kind = np.empty(0, np.int8)
         self.last_used = np.empty(0, np.int32)
         self.key = np.empty(0, np.int64)
+        # The same ties sorted by (v, u), kept up to date, so the CSR needs no sort.
+        self.vkey = np.empty(0, np.int64)
+        self.vv = np.empty(0, np.int32)
+        self.vu = np.empty(0, np.int32)
         self._pending: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+        self.places: dict[str, object] = {}  # residents by building and grid (weekly_ties)
         self.version = 0
         self.consolidate()
 
@@ -73,6 +78,11 @@ class TieNetwork:
         """
         alive = self.w > 0
         if not alive.all():
+            dead = self.v[~alive].astype(np.int64) * self.n + self.u[~alive]
+            dead.sort()
+            keep = np.ones(len(self.vkey), bool)
+            keep[np.searchsorted(self.vkey, dead)] = False
+            self.vkey, self.vv, self.vu = self.vkey[keep], self.vv[keep], self.vu[keep]
             self.u, self.v, self.w = self.u[alive], self.v[alive], self.w[alive]
             self.kind, self.last_used, self.key = self.kind[alive], self.last_used[alive], self.key[alive]
         if self._pending:
@@ -104,31 +114,34 @@ class TieNetwork:
         self.w[at] = 1.0
         self.kind[at] = np.minimum(self.kind[at], kind[hit])
         self.last_used[at] = np.maximum(self.last_used[at], last[hit])
-        new, at = ~hit, pos[~hit]
-        self.key = np.insert(self.key, at, key[new])
-        self.u = np.insert(self.u, at, u[new])
-        self.v = np.insert(self.v, at, v[new])
-        self.w = np.insert(self.w, at, np.ones(new.sum(), np.float32))
-        self.kind = np.insert(self.kind, at, kind[new])
-        self.last_used = np.insert(self.last_used, at, last[new])
+        new = ~hit
+        key, u, v, kind, last = key[new], u[new], v[new], kind[new], last[new]
+        into = _Insertion(pos[new], len(self.key))
+        self.key, self.u, self.v = into(self.key, key), into(self.u, u), into(self.v, v)
+        self.w = into(self.w, np.ones(len(key), np.float32))
+        self.kind, self.last_used = into(self.kind, kind), into(self.last_used, last)
+        vkey = v.astype(np.int64) * self.n + u
+        order = np.argsort(vkey)
+        vkey, u, v = vkey[order], u[order], v[order]
+        into = _Insertion(np.searchsorted(self.vkey, vkey), len(self.vkey))
+        self.vkey, self.vv, self.vu = into(self.vkey, vkey), into(self.vv, v), into(self.vu, u)
 
     def _build_csr(self) -> None:
-        """CSR of both directions. Edges are sorted by (u, v), so only the v side needs a sort;
-        each resident lists the ties where it is ``u`` (by v), then those where it is ``v`` (by u)."""
+        """CSR of both directions from the edges sorted by (u, v) and by (v, u): each resident
+        lists the ties where it is ``u`` (by v), then those where it is ``v`` (by u)."""
         n, e = self.n, len(self.u)
         deg_u = np.bincount(self.u, minlength=n)
-        deg_v = np.bincount(self.v, minlength=n)
+        deg_v = np.bincount(self.vv, minlength=n)
+        cum_u, cum_v = np.cumsum(deg_u), np.cumsum(deg_v)
         self.indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(deg_u + deg_v, out=self.indptr[1:])
-        start = self.indptr[:-1]
+        np.add(cum_u, cum_v, out=self.indptr[1:])
         self.indices = np.empty(2 * e, np.int32)
         ids = np.arange(e)
-        pos_u = start[self.u] + ids - (np.cumsum(deg_u) - deg_u)[self.u]
-        self.indices[pos_u] = self.v
-        by_v = np.argsort(self.v, kind="stable")
-        vs = self.v[by_v]
-        pos_v = start[vs] + deg_u[vs] + ids - (np.cumsum(deg_v) - deg_v)[vs]
-        self.indices[pos_v] = self.u[by_v]
+        # A resident's u-side ties follow every tie of lower residents; its v-side ties
+        # also follow its own u-side ones.
+        cum_v -= deg_v
+        self.indices[ids + cum_v[self.u]] = self.v
+        self.indices[ids + cum_u[self.vv]] = self.vu
 
     # --- queries ------------------------------------------------------------------
     def degree(self, kinds: tuple[TieKind, ...] | None = None) -> np.ndarray:
@@ -155,6 +168,9 @@ class TieNetwork:
         for name in ("w", "kind", "last_used"):
             setattr(net, name, np.concatenate([getattr(p, name) for p in parts]))
         net.key = net.pair_key(net.u, net.v)
+        vkey = net.v.astype(np.int64) * net.n + net.u
+        order = np.argsort(vkey)
+        net.vkey, net.vv, net.vu = vkey[order], net.v[order], net.u[order]
         net.consolidate()
         return net
 
@@ -204,6 +220,22 @@ class TieNetwork:
         return g
 
 
+class _Insertion:
+    """Inserting values at sorted positions ``at`` of arrays of length ``size`` (as ``np.insert``),
+    with the destinations worked out once for several arrays."""
+
+    def __init__(self, at: np.ndarray, size: int) -> None:
+        self.dest = at + np.arange(len(at))
+        self.old = np.ones(size + len(at), bool)
+        self.old[self.dest] = False
+
+    def __call__(self, arr: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(self.old), arr.dtype)
+        out[self.dest] = values
+        out[self.old] = arr
+        return out
+
+
 def build_network(pop: Population, params: Params, streams) -> TieNetwork:
     """Household, kin, building, compound and friend-of-friend ties at day 0.
 
@@ -236,7 +268,9 @@ def _community_network(pop: Population, params: Params, rng: np.random.Generator
         (pop.grid, params.compound_ties_mean, TieKind.COMPOUND),
     ):
         stubs = rng.poisson(mean / 2.0, len(older))  # each tie has two ends
-        _local_ties(net, place, np.repeat(older, stubs), older, kind, pop, rng.random(stubs.sum()))
+        _local_ties(
+            net, place, np.repeat(older, stubs), _by_place(place, older), kind, pop, rng.random(stubs.sum())
+        )
     net.consolidate()
     for _ in range(params.closure_rounds):
         close_triads(
@@ -270,13 +304,19 @@ def _kin_ties(net: TieNetwork, pop: Population, params: Params, rng) -> None:
     net.add(elders[ok], adults[pick], TieKind.KIN)
 
 
-def _local_ties(net, place, src, targets, kind, pop, u) -> None:
-    """Each entry of ``src`` starts a tie to a random one of ``targets`` in the same place.
+def _by_place(place: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``targets`` ordered by place (stable), and their places."""
+    order = np.argsort(place[targets], kind="stable")
+    return targets[order], place[targets][order]
 
+
+def _local_ties(net, place, src, by_place, kind, pop, u) -> None:
+    """Each entry of ``src`` starts a tie to a random target in the same place.
+
+    ``by_place`` holds the targets ordered by place and their places (:func:`_by_place`);
     ``u`` holds one uniform per entry of ``src`` (which target).
     """
-    order = np.argsort(place[targets], kind="stable")
-    members, member_place = targets[order], place[targets][order]
+    members, member_place = by_place
     lo = np.searchsorted(member_place, place[src], "left")
     hi = np.searchsorted(member_place, place[src], "right")
     has = hi > lo
@@ -310,17 +350,21 @@ def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: 
     """
     casual = net.kind > max(PERMANENT)  # HOUSEHOLD and KIN ties never fade
     used = casual & (streams.uniform("tie_use", net.key, day) < params.tie_use_week)
-    net.last_used[used] = day
-    net.w[used] = 1.0
+    np.copyto(net.last_used, day, where=used)
+    np.copyto(net.w, 1.0, where=used)
     fading = casual & (net.last_used < day - 6)
-    net.w[fading] -= params.tie_decay_week
+    np.subtract(net.w, params.tie_decay_week, out=net.w, where=fading)
     older = np.flatnonzero(pop.age >= 12)
     who = older[streams.uniform("tie_new", pop.uid[older], day) < params.tie_formation_week]
     in_building = streams.uniform("tie_place", pop.uid[who], day) < 0.5
     pick = streams.uniform("tie_pick", pop.uid[who], day)
     b, g = who[in_building], who[~in_building]
-    _local_ties(net, pop.building, b, older, TieKind.BUILDING, pop, pick[in_building])
-    _local_ties(net, pop.grid, g, older, TieKind.COMPOUND, pop, pick[~in_building])
+    # Residents do not move or age during a run: who lives where is sorted once.
+    cached = net.places
+    if cached.get("older") is None or not np.array_equal(cached["older"], older):
+        cached.update(older=older, building=_by_place(pop.building, older), grid=_by_place(pop.grid, older))
+    _local_ties(net, pop.building, b, cached["building"], TieKind.BUILDING, pop, pick[in_building])
+    _local_ties(net, pop.grid, g, cached["grid"], TieKind.COMPOUND, pop, pick[~in_building])
     chosen = streams.uniform("closure", pop.uid, day) < params.tie_formation_week
     close_triads(net, chosen, streams.uniform("closure_mid", pop.uid, day),
                  streams.uniform("closure_far", pop.uid, day), day)  # fmt: skip

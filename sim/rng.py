@@ -103,12 +103,51 @@ def _splitmix_int(x: int) -> int:
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a bijective avalanche of 64-bit integers."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
+    """The splitmix64 finaliser: a bijective avalanche of 64-bit integers (in place; returns ``x``)."""
+    tmp = np.empty_like(x)
+    for shift, mul in ((_SHIFT30, _MIX1), (_SHIFT27, _MIX2)):
+        np.right_shift(x, shift, out=tmp)
+        x ^= tmp
+        x *= mul
+    np.right_shift(x, _SHIFT31, out=tmp)
+    x ^= tmp
+    return x
+
+
+_SHIFT30, _SHIFT27, _SHIFT31, _SHIFT11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0
+_CHUNK = 1 << 15  # long id arrays are hashed in cache-sized pieces
+
+
+def _keyed_uniform(k: int, arrays: list[np.ndarray]) -> np.ndarray:
+    """Uniforms from key ``k`` and the (broadcast) id ``arrays``: the top 53 bits of the last mix."""
+    if len(arrays) == 1:
+        x = arrays[0].astype(np.uint64)
+        x *= _GOLDEN
+        x ^= np.uint64(k)
+        _splitmix(x)
+    else:
+        x = np.full(np.broadcast_shapes(*(np.shape(i) for i in arrays)), np.uint64(k), dtype=np.uint64)
+        for i in arrays:
+            x ^= i.astype(np.uint64) * _GOLDEN
+            _splitmix(x)
+    x >>= _SHIFT11
+    return np.multiply(x, _TO_UNIT)
+
+
+def _keyed_uniform_1d(k: int, ids: np.ndarray) -> np.ndarray:
+    """:func:`_keyed_uniform` for one long 1-d id array, in pieces that stay in cache."""
+    out = np.empty(len(ids))
+    x, key = np.empty(min(len(ids), _CHUNK), np.uint64), np.uint64(k)
+    for lo in range(0, len(ids), _CHUNK):
+        part = x[: min(_CHUNK, len(ids) - lo)]
+        part[...] = ids[lo : lo + _CHUNK]
+        part *= _GOLDEN
+        part ^= key
+        _splitmix(part)
+        part >>= _SHIFT11
+        np.multiply(part, _TO_UNIT, out=out[lo : lo + len(part)], casting="unsafe")
+    return out
 
 
 class Streams:
@@ -151,15 +190,18 @@ class Streams:
         # Scalar ids (the day, a community) are folded into the key first, in Python
         # integers; then each array of ids costs one mixing pass.
         k = int(key)
+        arrays = []
         for i in ids:
-            if np.ndim(i) == 0:
+            if isinstance(i, np.ndarray) and i.ndim:
+                arrays.append(i)
+            elif isinstance(i, int) or np.ndim(i) == 0:
                 k = _splitmix_int(k ^ ((int(i) * _GOLDEN_INT) & _MASK))
-        arrays = [i for i in ids if np.ndim(i) > 0]
-        x = np.full(np.broadcast_shapes(*(np.shape(i) for i in arrays)), np.uint64(k), dtype=np.uint64)
+            else:
+                arrays.append(np.asarray(i))
         with np.errstate(over="ignore"):  # 64-bit wrap-around is the point of the hash
-            for i in arrays:
-                x = _splitmix(x ^ (np.asarray(i).astype(np.uint64) * _GOLDEN))
-        return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+            if len(arrays) == 1 and arrays[0].ndim == 1 and len(arrays[0]) > _CHUNK:
+                return _keyed_uniform_1d(k, arrays[0])
+            return _keyed_uniform(k, arrays)
 
     def normal(self, name: str, angle_name: str, *ids) -> np.ndarray:
         """Keyed standard normals (Box-Muller over two keyed uniforms)."""

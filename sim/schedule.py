@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import activities, canteen, care, jobs, loop, projects
-from .agents import PartnerUnit, Volunteer
+from .agents import PartnerUnit, Volunteer, review_volunteers
 from .needs import NeedType
 from .network import weekly_ties
 
@@ -83,9 +83,10 @@ def _monthly_actors(model: GovModel) -> None:
     model.month_draws = np.stack(
         [model.streams.uniform("month", ident, model.day, j) for j in range(4)], axis=1
     )
-    for kind in (Volunteer, PartnerUnit):
-        if kind in model.agents_by_type:
-            model.agents_by_type[kind].shuffle_do("monthly_review")
+    if Volunteer in model.agents_by_type:  # all at once: each review touches only its own row
+        review_volunteers(model, list(model.agents_by_type[Volunteer]))
+    if PartnerUnit in model.agents_by_type:
+        model.agents_by_type[PartnerUnit].shuffle_do("monthly_review")
     for committee in model.committees:
         committee.recruit()
     loop.monthly_drift(model)
