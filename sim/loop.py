@@ -354,7 +354,12 @@ def weekly_awareness(model: GovModel) -> None:
     """Awareness of services spreads along ties (run after ``refresh_tie_counts``)."""
     net, pop = model.net, model.pop
     a = pop.awareness
-    s = np.bincount(net.u, a[net.v], net.n) + np.bincount(net.v, a[net.u], net.n)
+    # Sum over each resident's ties: the (v, u)-sorted copy gives each v the same order of terms.
+    mean = np.bincount(net.u, a[net.v], net.n)
+    mean += np.bincount(net.vv, a[net.vu], net.n)
     deg = model.all_ties
-    mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
-    a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)
+    mean /= np.maximum(deg, 1)
+    np.copyto(mean, a, where=deg == 0)
+    mean -= a
+    mean *= model.params.awareness_diffusion_week
+    a += mean.astype(np.float32)
