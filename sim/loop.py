@@ -177,8 +177,15 @@ def _pool_candidates(model: GovModel, open_ids, res, kind):
     u = model.streams.uniform("candidate", model.needs.key[open_ids[pair_o]], slot, model.day)
     pick = (u * size[pair_o]).astype(np.int64)
     pair_p = prov[lo[pair_o] + pick]
-    key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
+    key = _distinct(np.sort(pair_o.astype(np.int64) * (pr.n + 1) + pair_p))
     return key // (pr.n + 1), key % (pr.n + 1)
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an already sorted array."""
+    keep = np.ones(len(x), bool)
+    keep[1:] = x[1:] != x[:-1]
+    return x[keep]
 
 
 def _tie_candidates(model: GovModel, res, kind):
@@ -246,7 +253,7 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     hours = model.hours_by_type[b.type[open_ids]]
     alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
-    sent = open_ids[np.unique(pair_o)]  # needs with at least one candidate are dispatched
+    sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
     while True:
         idx = np.flatnonzero(alive & ~assigned[pair_o])
