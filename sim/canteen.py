@@ -193,16 +193,47 @@ def nearest_canteen(model: GovModel, who: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def choose_lunch(model: GovModel) -> None:
     """The daily lunch choice and the canteens' walk-in meals (keyed by resident and day)."""
-    p, pop, c = model.params, model.pop, model.canteens
-    who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
+    p, c = model.params, model.canteens
+    who = model.diner_rows
     s, day = model.streams, model.day  # keyed by resident and day: choice, queue place, second choice
-    ids = pop.uid[who]
+    ids = model.pop.uid[who]
     draws = (
         s.uniform("meal_choice", ids, day),
         s.uniform("meal_queue", ids, day),
         s.uniform("meal_second", ids, day),
     )
     last = model.meal_choice[who]
+    k, price, base, groups = _diner_terms(model)
+    u = base.copy()
+    for j in range(4):  # habit: yesterday's choice
+        np.add(u[j], p.meal_habit_weight, out=u[j], where=last == j)
+    choice = _logit_choice(u, draws[0])
+    turned = _apply_capacity(model, choice, k, draws[1])
+    if turned.any():
+        rest = u[:, turned]
+        rest[Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
+        choice[turned] = _logit_choice(rest, draws[2][turned])
+    model.meal_choice[who] = choice
+    _log_skips(model, who, choice, groups)
+    eat = choice == Meal.CANTEEN
+    _book_walkins(model, who[eat], k[eat], price[eat], np.bincount(k[turned], minlength=c.n))
+
+
+def _diner_terms(model: GovModel):
+    """Each diner's canteen (0 if none), price there, utilities before habit (one row per
+    alternative) and reporting-group membership.
+
+    They change only when the diners, their nearest canteens, the peer shares, the
+    parameters, the canteens' terms or the groups change, so they are kept until then.
+    """
+    p, pop, c = model.params, model.pop, model.canteens
+    who, near, dist = model.diner_rows, model.diner_canteen, model.diner_distance
+    peers = model.canteen_peer_share
+    key = (who, near, dist, peers, p)
+    terms = (list(c.price), list(c.discount), list(c.quality), model.group_version)
+    cached = getattr(model, "_lunch_cache", None)
+    if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)) and cached[1] == terms:
+        return cached[2]
     has = near >= 0
     k = np.where(has, near, 0)
     price = np.asarray(c.price + [0.0])[k] * np.where(
@@ -218,38 +249,29 @@ def choose_lunch(model: GovModel) -> None:
         - p.meal_price_weight * price / (1.0 + 0.5 * income)
         + 2.0 * (quality - 0.5)
         - p.meal_distance_weight * dist
-        + p.meal_peer_weight * model.canteen_peer_share[who],
+        + p.meal_peer_weight * peers[who],
         -np.inf,
     )
     u[Meal.TAKEAWAY] = p.meal_takeaway_preference - p.meal_price_weight * p.takeaway_price / (
         1.0 + 0.5 * income
     )
     u[Meal.SKIP] = p.meal_skip_preference
-    for j in range(4):  # habit: yesterday's choice
-        np.add(u[j], p.meal_habit_weight, out=u[j], where=last == j)
-    choice = _logit_choice(u, draws[0])
-    turned = _apply_capacity(model, choice, k, draws[1])
-    if turned.any():
-        rest = u[:, turned]
-        rest[Meal.CANTEEN] = -np.inf  # by IIA the next choice is a logit over the rest
-        choice[turned] = _logit_choice(rest, draws[2][turned])
-    model.meal_choice[who] = choice
-    _log_skips(model, who, choice)
-    eat = choice == Meal.CANTEEN
-    _book_walkins(model, who[eat], k[eat], price[eat], np.bincount(k[turned], minlength=c.n))
+    groups = [model.group_masks[g][who] for g in GROUPS[1:]]
+    model._lunch_cache = (key, terms, (k, price, u, groups))
+    return k, price, u, groups
 
 
-def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray) -> None:
+def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray, groups: list[np.ndarray]) -> None:
     """Count, per reporting group, diners who do not cook and those of them who went
-    without a proper lunch today (an unmet meal need)."""
+    without a proper lunch today (an unmet meal need). ``groups``: the diners' membership
+    of each group but the first (everyone)."""
     no_cook = ~model.pop.cooks_self[who]
     skipped = no_cook & (choice == Meal.SKIP)
     log = model.meal_log
     if model.day >= len(log):
         model.meal_log = log = np.concatenate([log, np.zeros_like(log)])
     log[model.day, 0] = (np.count_nonzero(no_cook), np.count_nonzero(skipped))  # everyone
-    for j, g in enumerate(GROUPS[1:], 1):
-        mask = model.group_masks[g][who]
+    for j, mask in enumerate(groups, 1):
         log[model.day, j] = (np.count_nonzero(no_cook & mask), np.count_nonzero(skipped & mask))
 
 

@@ -49,10 +49,14 @@ def monthly_care(model: GovModel) -> None:
 
 def refresh_excess_rates(model: GovModel) -> None:
     """Rates above day 0's, for residents whose state has raised their needs."""
-    excess = np.clip(need_rates(model.pop, model.params) - model.rates_day0, 0.0, None)
-    who = np.flatnonzero(excess.sum(axis=1) > 0)
-    model.excess_rows = who
-    model.excess_cum = np.cumsum(excess[who], axis=1)
+    pop = model.pop
+    # Rates depend on the resident's row alone: only rows whose care level or cooking
+    # differs from day 0 can differ from day 0's rates.
+    rows = np.flatnonzero((pop.care_level != model.care_level0) | (pop.cooks_self != model.cooks_self0))
+    excess = np.clip(need_rates(pop, model.params)[rows] - model.rates_day0[rows], 0.0, None)
+    raised = excess.sum(axis=1) > 0
+    model.excess_rows = rows[raised]
+    model.excess_cum = np.cumsum(excess[raised], axis=1)
 
 
 def excess_arrivals(model: GovModel) -> tuple[np.ndarray, np.ndarray]:

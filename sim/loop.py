@@ -196,8 +196,15 @@ def _pool_candidates(model: GovModel, open_ids, res, kind):
     pick = (u * size[pair_o]).astype(np.int64)
     first = pick < size1[pair_o]
     pair_p = prov[np.where(first, lo1[pair_o] + pick, lo2[pair_o] + pick - size1[pair_o])]
-    key = np.unique(pair_o.astype(np.int64) * (pr.n + 1) + pair_p)
+    key = _distinct(np.sort(pair_o.astype(np.int64) * (pr.n + 1) + pair_p))
     return key // (pr.n + 1), key % (pr.n + 1)
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an already sorted array."""
+    keep = np.ones(len(x), bool)
+    keep[1:] = x[1:] != x[:-1]
+    return x[keep]
 
 
 def _tie_candidates(model: GovModel, res, kind):
@@ -265,7 +272,7 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     hours = model.hours_by_type[b.type[open_ids]]
     alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
-    sent = open_ids[np.unique(pair_o)]  # needs with at least one candidate are dispatched
+    sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
     while True:
         idx = np.flatnonzero(alive & ~assigned[pair_o])
@@ -373,7 +380,12 @@ def weekly_awareness(model: GovModel) -> None:
     """Awareness of services spreads along ties (run after ``refresh_tie_counts``)."""
     net, pop = model.net, model.pop
     a = pop.awareness
-    s = np.bincount(net.u, a[net.v], net.n) + np.bincount(net.v, a[net.u], net.n)
+    # Sum over each resident's ties: the (v, u)-sorted copy gives each v the same order of terms.
+    mean = np.bincount(net.u, a[net.v], net.n)
+    mean += np.bincount(net.vv, a[net.vu], net.n)
     deg = model.all_ties
-    mean = np.where(deg > 0, s / np.maximum(deg, 1), a)
-    a += (model.params.awareness_diffusion_week * (mean - a)).astype(np.float32)
+    mean /= np.maximum(deg, 1)
+    np.copyto(mean, a, where=deg == 0)
+    mean -= a
+    mean *= model.params.awareness_diffusion_week
+    a += mean.astype(np.float32)

@@ -217,8 +217,9 @@ class GovModel(mesa.Model):
         kin = household + net.degree_of_edges(kin_edges)
         # Kin help with home needs; neighbours count for less (informal help capacity).
         self.helpers = kin + self.params.neighbour_help_weight * (self.all_ties - kin)
-        eats = (self.meal_choice == Meal.CANTEEN).astype(float)
-        peers = np.bincount(net.u, eats[net.v], net.n) + np.bincount(net.v, eats[net.u], net.n)
+        eats = self.meal_choice == Meal.CANTEEN
+        peers = np.bincount(net.u[eats[net.v]], minlength=net.n)
+        peers += np.bincount(net.v[eats[net.u]], minlength=net.n)
         self.canteen_peer_share = peers / np.maximum(self.all_ties, 1)
 
     # --- running ----------------------------------------------------------------------
