@@ -41,7 +41,10 @@ class Window:
         self.model, self.d0, self.d1 = model, d0, d1
         p = model.params
         longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
-        self.ids = model.needs.recent(d0 - longest)
+        ids = model.needs.recent(d0 - longest)
+        # A need closed before d0 had every event (arisen, ordered ... closed) before it too.
+        closed = model.needs.day_closed[ids]
+        self.ids = ids[(closed >= d0) | (closed < 0)]
         self.masks = model.group_masks
         self._memo: dict = {}
 
