@@ -31,12 +31,13 @@ import mesa
 from sim import GovModel, Params
 
 days, communities, first = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # interpreter and imports
 t0 = time.perf_counter()
 m = GovModel(Params().replace(communities=communities, first_community=first), seed=0)
 t1 = time.perf_counter()
 m.run(days)
 t2 = time.perf_counter()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the model's peak (before the no-op agents)
 
 class Noop(mesa.Agent):
     def step(self):
@@ -51,7 +52,7 @@ t3 = time.perf_counter()
 for _ in range(steps):
     agents.shuffle_do("step")
 t4 = time.perf_counter()
-print(t1 - t0, t2 - t1, m.pop.n, rss, m.pop.n * steps / (t4 - t3))
+print(t1 - t0, t2 - t1, m.pop.n, rss, m.pop.n * steps / (t4 - t3), rss0)
 """
 
 
@@ -88,15 +89,23 @@ def bench_model(name: str, days: int, communities: int, first: int, reps: int) -
             text=True,
             check=True,
         ).stdout.split()
-        build, wall, residents, rss_kb, noop = (
+        build, wall, residents, rss_kb, noop, rss0_kb = (
             float(out[0]),
             float(out[1]),
             int(out[2]),
             int(out[3]),
             float(out[4]),
+            int(out[5]),
         )
         runs.append(
-            {"build_s": build, "run_s": wall, "residents": residents, "rss": rss_kb / 1024, "noop": noop}
+            {
+                "build_s": build,
+                "run_s": wall,
+                "residents": residents,
+                "rss": rss_kb / 1024,
+                "noop": noop,
+                "bytes_per_resident": (rss_kb - rss0_kb) * 1024 / residents,
+            }
         )
     run_s = statistics.median(r["run_s"] for r in runs)
     rate = runs[0]["residents"] * days / run_s
@@ -112,6 +121,7 @@ def bench_model(name: str, days: int, communities: int, first: int, reps: int) -
         "run_s_median": run_s,
         "run_s_all": [round(r["run_s"], 3) for r in runs],
         "peak_rss_mib_median": statistics.median(r["rss"] for r in runs),
+        "bytes_per_resident_median": statistics.median(r["bytes_per_resident"] for r in runs),
         "resident_days_per_s": rate,
         "noop_mesa_agent_steps_per_s": noop,
         "ratio_to_noop_mesa": rate / noop,
@@ -185,12 +195,13 @@ def main() -> None:
     )
     print(
         f"{'benchmark':18s} {'residents':>10s} {'run s':>7s} {'build s':>8s} {'peak MiB':>9s} "
-        f"{'res-days/s':>12s} {'no-op Mesa/s':>13s} {'ratio':>6s} {'us/res-day':>10s}"
+        f"{'B/res':>6s} {'res-days/s':>12s} {'no-op Mesa/s':>13s} {'ratio':>6s} {'us/res-day':>10s}"
     )
     for r in result["models"]:
         print(
             f"{r['name']:18s} {r['residents']:>10,d} {r['run_s_median']:>7.2f} {r['build_s_median']:>8.2f} "
-            f"{r['peak_rss_mib_median']:>9.0f} {r['resident_days_per_s']:>12,.0f} "
+            f"{r['peak_rss_mib_median']:>9.0f} {r['bytes_per_resident_median']:>6.0f} "
+            f"{r['resident_days_per_s']:>12,.0f} "
             f"{r['noop_mesa_agent_steps_per_s']:>13,.0f} {r['ratio_to_noop_mesa']:>6.1f} "
             f"{r['us_per_resident_day']:>10.3f}"
         )

@@ -20,6 +20,7 @@ def test_quick_benchmark_writes_medians_and_ratios(tmp_path):
     (model,) = result["models"]
     assert model["name"] == "community-year" and model["reps"] == 3 and model["days"] == 3
     assert model["run_s_median"] > 0 and model["peak_rss_mib_median"] > 50
+    assert 0 < model["bytes_per_resident_median"] < model["peak_rss_mib_median"] * 2**20 / model["residents"]
     rate = model["residents"] * 3 / model["run_s_median"]
     assert abs(model["resident_days_per_s"] - rate) <= 1e-6 * rate
     ratio = model["resident_days_per_s"] / model["noop_mesa_agent_steps_per_s"]
