@@ -61,9 +61,11 @@ def _check_communities(kind: str, communities: tuple[int, ...] | None, params: P
         return
     for c in communities:
         if not isinstance(c, int) or not 0 <= c < params.communities:
+            first = params.first_community
+            where = f"; index 0 is district community {first}" if first else ""
             raise InputError(
                 f"policy '{kind}': community {c!r} does not exist; "
-                f"allowed 0..{params.communities - 1} ({params.communities} communities)"
+                f"allowed 0..{params.communities - 1} ({params.communities} communities{where})"
             )
 
 
@@ -101,7 +103,8 @@ class AddPartnerUnits(Policy):
 
     Args:
         count: units added per community (1-200).
-        communities: community indices; None means every community.
+        communities: the model's community indices (0 is district community
+            ``first_community``); None means every community.
     """
 
     kind: ClassVar[str] = "add_partner_units"
@@ -129,7 +132,8 @@ class VolunteerDrive(Policy):
     Args:
         recruits: share of adults not yet volunteering who register (0-0.5).
         active_share: share of the new recruits who start active (0-1).
-        communities: community indices; None means every community.
+        communities: the model's community indices (0 is district community
+            ``first_community``); None means every community.
     """
 
     kind: ClassVar[str] = "volunteer_drive"
@@ -159,7 +163,8 @@ class AddCanteen(Policy):
 
     Args:
         count: canteens per community (1-5).
-        communities: community indices; None means every community.
+        communities: the model's community indices (0 is district community
+            ``first_community``); None means every community.
         seats, sittings, price, discount, subsidy, quality: the canteen's terms.
     """
 

@@ -123,3 +123,13 @@ def test_district_communities_match_their_builds_alone(district):
     crossed = inside["served_by_other_communities_units"] + inside["units_services_elsewhere"]
     assert ((inside["served"] - alone["served"]).abs() <= crossed).all()
     assert ((_unmet(inside) - _unmet(alone)).abs() <= crossed).all()
+
+
+def test_policies_name_the_models_own_community_indices():
+    from sim.errors import InputError
+    from sim.policies import AddCanteen
+
+    params = Params().replace(communities=2, first_community=12)
+    expected = r"allowed 0\.\.1 \(2 communities; index 0 is district community 12\)"
+    with pytest.raises(InputError, match=expected):
+        GovModel(params, 0, policies=[AddCanteen(communities=(2,))])
