@@ -196,14 +196,13 @@ def choose_lunch(model: GovModel) -> None:
     p, c = model.params, model.canteens
     who = model.diner_rows
     s, day = model.streams, model.day  # keyed by resident and day: choice, queue place, second choice
-    ids = model.pop.uid[who]
+    k, price, base, groups, ids = _diner_terms(model)
     draws = (
         s.uniform("meal_choice", ids, day),
         s.uniform("meal_queue", ids, day),
         s.uniform("meal_second", ids, day),
     )
     last = model.meal_choice[who]
-    k, price, base, groups = _diner_terms(model)
     u = base.copy()
     for j in range(4):  # habit: yesterday's choice
         np.add(u[j], p.meal_habit_weight, out=u[j], where=last == j)
@@ -221,7 +220,7 @@ def choose_lunch(model: GovModel) -> None:
 
 def _diner_terms(model: GovModel):
     """Each diner's canteen (0 if none), price there, utilities before habit (one row per
-    alternative) and reporting-group membership.
+    alternative), reporting-group membership and district-wide id.
 
     They change only when the diners, their nearest canteens, the peer shares, the
     parameters, the canteens' terms or the groups change, so they are kept until then.
@@ -257,8 +256,8 @@ def _diner_terms(model: GovModel):
     )
     u[Meal.SKIP] = p.meal_skip_preference
     groups = [model.group_masks[g][who] for g in GROUPS[1:]]
-    model._lunch_cache = (key, terms, (k, price, u, groups))
-    return k, price, u, groups
+    model._lunch_cache = (key, terms, (k, price, u, groups, pop.uid[who]))
+    return model._lunch_cache[2]
 
 
 def _log_skips(model: GovModel, who: np.ndarray, choice: np.ndarray, groups: list[np.ndarray]) -> None:

@@ -37,7 +37,7 @@ def arise_needs(model: GovModel) -> None:
     more, more_kind = care.excess_arrivals(model)
     extra = np.repeat([False, True], [len(who), len(more)])
     rows = np.concatenate([who, more])
-    model.needs.append(rows, np.concatenate([kind, more_kind]), model.day, extra, pop.uid[rows])
+    model.needs.append(rows, pop.uid[rows], np.concatenate([kind, more_kind]), model.day, extra)
 
 
 def meals_by_own_means(model: GovModel) -> None:

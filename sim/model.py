@@ -93,18 +93,17 @@ class GovModel(mesa.Model):
         p, pop = self.params, self.pop
         if not hasattr(self, "care_level0"):
             self.care_level0, self.cooks_self0 = pop.care_level.copy(), pop.cooks_self.copy()
-        # The needs stream always draws with day-0 attributes (common random numbers).
+        # Base arrivals always use day-0 attributes (common random numbers; keyed ``arrival``).
         self.rates_day0 = need_rates(pop, p, self.care_level0, self.cooks_self0)
         self.cum_rates = np.asfortranarray(np.cumsum(self.rates_day0, axis=1))  # total read daily
         self.hours_by_type = np.array([getattr(p, f"hours_{t.name.lower()}") for t in NeedType])
         self.min_hours = float(self.hours_by_type.min())
         alone_hh = np.bincount(pop.household, pop.lives_alone, len(pop.hh_size)) > 0
-        self.household_visit_weight = np.where(alone_hh, p.grid_vulnerable_weight, 1.0)
-        self.household_grid = pop.bld_grid[pop.hh_building]
-        totals = np.bincount(self.household_grid, self.household_visit_weight)
-        self.grid_visit_weight_total = totals
-        share = p.grid_workers_per_grid * p.grid_visits_per_worker_day / totals[self.household_grid]
-        self.household_visit_prob = np.minimum(1.0, self.household_visit_weight * share)
+        # A grid's visits a day shared among its households by weight (elders alone first).
+        weight = np.where(alone_hh, p.grid_vulnerable_weight, 1.0)
+        grid = pop.bld_grid[pop.hh_building]
+        share = p.grid_workers_per_grid * p.grid_visits_per_worker_day / np.bincount(grid, weight)[grid]
+        self.household_visit_prob = np.minimum(1.0, weight * share)
         self.grid_residents = np.bincount(pop.grid, minlength=len(pop.grid_community))
         bounds = np.searchsorted(pop.community, np.arange(p.communities + 1))
         self.community_rows = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))

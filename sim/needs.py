@@ -56,7 +56,7 @@ _COLUMNS = {
     "provider": (np.int32, NO_PROVIDER),
     "quality": (np.float32, np.nan),
     "rating": (np.int8, 0),
-    "extra": (np.bool_, False),  # an excess arrival (keyed ``care_need``), not the needs stream
+    "extra": (np.bool_, False),  # an excess arrival (keyed ``care_need``), not a base one (``arrival``)
     "key": (np.int64, -1),  # stable identity for keyed draws: (resident, day arisen, extra)
 }
 
@@ -80,27 +80,19 @@ class NeedBook:
         raise AttributeError(name)
 
     def append(
-        self,
-        resident: np.ndarray,
-        kind: np.ndarray,
-        day: int,
-        extra: np.ndarray | None = None,
-        uid: np.ndarray | None = None,
+        self, resident: np.ndarray, uid: np.ndarray, kind: np.ndarray, day: int, extra: np.ndarray
     ) -> np.ndarray:
-        """Add new HIDDEN needs of ``resident`` rows (district-wide ids ``uid``, default the
-        rows); returns their ids."""
+        """Add new HIDDEN needs of ``resident`` rows (district-wide ids ``uid``); returns their ids."""
         k = len(resident)
         self._grow(self.size + k)
         ids = np.arange(self.size, self.size + k)
         self._resident[ids] = resident
         self._type[ids] = kind
         self._day_arisen[ids] = day
-        if extra is not None:
-            self._extra[ids] = extra
+        self._extra[ids] = extra
         # At most one regular and one extra need per resident per day, so this key names a
         # need the same way in every scenario and at every scale, whatever its row in the book.
-        who = np.asarray(resident if uid is None else uid, np.int64)
-        self._key[ids] = (who << 21 | day) << 1 | self._extra[ids]
+        self._key[ids] = (np.asarray(uid, np.int64) << 21 | day) << 1 | self._extra[ids]
         self.size += k
         self.active = np.concatenate([self.active, ids])
         return ids

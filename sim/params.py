@@ -20,7 +20,7 @@ DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
 UNIT_SHARING = ("subdistrict", "community")
 DISTRICT_COMMUNITIES = 193  # Tiexi District's communities [A]
 MAX_DAYS = 36_500  # 100 years; need keys hold the day in 21 bits (sim.needs)
-BYTES_PER_RESIDENT = 1000  # measured peak RSS ~0.8 KB per resident at district scale, with margin
+BYTES_PER_RESIDENT = 1000  # a district-year peaks at ~0.9 KB a resident (docs/performance.md)
 BASE_BYTES = 200 * 2**20
 
 

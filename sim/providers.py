@@ -192,9 +192,7 @@ class ProviderTable:
         kinds = np.empty(k, np.int64)
         anchor = np.empty(k, np.int64)
         had = np.bincount(self.community[self.kind == ProviderKind.UNIT], minlength=len(pop.comm_id))
-        for c in np.unique(community).tolist():
-            at = np.flatnonzero(community == c)
-            rng = streams.local("units", int(pop.comm_id[c]), int(had[c]))
+        for c, at, rng in _by_community(community, pop, streams, "units", lambda c: (int(had[c]),)):
             kinds[at] = rng.choice(list(UNIT_MIX), size=len(at), p=mix)
             anchor[at] = _random_member(pop, c, len(at), rng)  # a random resident's address
         skill = np.zeros((k, _N_TYPES), np.int8)
@@ -228,9 +226,7 @@ class ProviderTable:
         for need, level in STAFF_SKILLS[kind].items():
             skill[:, need] = level
         anchor = np.empty(k, np.int64)
-        for c in np.unique(community).tolist():
-            at = np.flatnonzero(community == c)
-            rng = streams.local("staff", int(pop.comm_id[c]), int(kind), day)
+        for c, at, rng in _by_community(community, pop, streams, "staff", lambda c: (int(kind), day)):
             anchor[at] = _random_member(pop, c, len(at), rng)
         return self._append(
             skill,
@@ -267,6 +263,13 @@ def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:
     has = u < p  # u: one uniform per volunteer and need type
     level = np.where(good[:, None], 2, 1)
     return np.where(has, level, 0).astype(np.int8)
+
+
+def _by_community(community: np.ndarray, pop: Population, streams, name: str, event):
+    """For each community listed in ``community``: (community, its entries, its ``name``
+    stream for the event ids ``event(community)``)."""
+    for c in np.unique(community).tolist():
+        yield c, np.flatnonzero(community == c), streams.local(name, int(pop.comm_id[c]), *event(c))
 
 
 def _random_member(pop: Population, community: int, k: int, rng) -> np.ndarray:
