@@ -3,8 +3,8 @@
 Classes (老年大学 / activity rooms) meet weekly; each enrolled elder meets one
 other classmate of the community. Markets are held a few times a month; each
 attending adult meets one other attendee. A meeting refreshes an existing tie
-or, with a small chance, starts a new one (DESIGN §3: "ties form by shared
-services, canteen, markets, friend-of-friend").
+or, with a small chance, starts a new one (ties form through shared
+services, the canteen, markets and friends of friends).
 """
 
 from __future__ import annotations

@@ -46,14 +46,14 @@ class _ProviderAgent(mesa.Agent):
 
 
 class Volunteer(_ProviderAgent):
-    """A resident with a volunteer role (DESIGN §2)."""
+    """A resident with a volunteer role (docs/ODD.md, entities)."""
 
     def monthly_review(self) -> None:
         """Update motivation from the month's work, then stay, rest, return or leave.
 
         Motivation rises with recognised services and falls with overload and
         with declined dispatches. Load above ``burnout_load`` risks a burnout
-        dropout; otherwise a background hazard (~1/3 a year, DESIGN §1)
+        dropout; otherwise a background hazard (~1/3 a year, docs/sources.md)
         scaled by low motivation applies.
         """
         review_volunteers(self.model, [self])
@@ -126,7 +126,7 @@ class CommunityCommittee(mesa.Agent):
         pool = lo + np.flatnonzero(free)
         if len(pool) == 0:
             return
-        weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (DESIGN §1)
+        weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (docs/sources.md)
         chance = np.minimum(1.0, share * weight / weight.mean())
         # Keyed by resident and day: whether someone joins never depends on other communities.
         who = pool[m.streams.uniform(decision, pop.uid[pool], m.day) < chance]

@@ -103,7 +103,7 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "elderly_alone_unmet_gap",
         "unmet-need rate, elderly living alone minus everyone",
-        "DESIGN §1: ratings sit at a ceiling while isolated elderly fare worse",
+        "docs/sources.md: ratings sit at a ceiling while isolated elderly fare worse",
         _key("unmet_gap.elderly_alone"),
         0.01,
         0.5,
@@ -111,7 +111,7 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "elderly_alone_satisfaction_gap",
         "true satisfaction, elderly living alone minus everyone",
-        "DESIGN §1 (as above)",
+        "docs/sources.md (as above)",
         lambda s: s["satisfaction_true.elderly_alone"] - s["satisfaction_true"],
         -0.5,
         -0.005,

@@ -1,7 +1,7 @@
 """Community canteens (社区食堂): facilities, the daily lunch choice and the accounts.
 
 A canteen is run by a caterer in idle office space (230 m², 8-12 yuan a meal,
-DESIGN §1 [A]). Each day residents at home at lunchtime who can walk — people
+docs/sources.md [A]). Each day residents at home at lunchtime who can walk — people
 aged 60+ and adults not in work — choose between cooking, the canteen,
 takeaway and going without, by a multinomial logit over price (with the age
 discount), distance, quality, habit and the share of their ties who eat there.

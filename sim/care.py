@@ -2,8 +2,8 @@
 
 Care levels (0 none, 1 some help, 2 semi-disabled, 3 disabled) rise monthly
 with a chance that grows with age and, by ``care_unmet_multiplier``, with the
-care and meal needs that went unmet in the past month (DESIGN §3: "unmet
-need must feed back"). A higher level means more care needs and, from level 2,
+care and meal needs that went unmet in the past month (unmet need feeds back
+on health). A higher level means more care needs and, from level 2,
 no cooking and no walking to the canteen.
 
 Need arrivals keep common random numbers: the ``needs`` stream draws with the

@@ -2,7 +2,7 @@
 
 Five-society linkage runs a doorstep job platform (kiosk, live-stream job
 room, career advisers, partner training schools, a talent market) that placed
-30 residents in a year and ran 6 seasonal training projects (DESIGN §1 [A]).
+30 residents in a year and ran 6 seasonal training projects (docs/sources.md [A]).
 Monthly: some employed residents lose their job; job-seekers find work on the
 wider market with a chance set by skill; the platform matches the job-seekers
 who use it that month (``platform_reach``) to the vacancies partner units and the market post through it;
@@ -128,5 +128,5 @@ def training_days(params) -> set[int]:
     n = params.training_projects_year
     if n == 0:
         return set()
-    # Spread over the year starting in early November (winter training, DESIGN §3).
+    # Spread over the year starting in early November (winter training, docs/ODD.md).
     return {int(305 + i * 365 / n) % 365 for i in range(n)}

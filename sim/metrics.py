@@ -1,4 +1,4 @@
-"""Outcomes (DESIGN §4), declared once, as pure functions of model state.
+"""Outcomes, declared once, as pure functions of model state.
 
 Each :class:`Metric` is computed over a window of days ``[d0, d1]``: flows
 count events (an order, a service, an expiry) whose day falls in the window;

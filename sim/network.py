@@ -4,7 +4,7 @@ Ties are undirected and stored once (``u < v``). Kin ties (household members,
 kin nearby) are permanent; neighbour ties (building, compound, friend-of-friend,
 shared activity) lose weight every week they are not used and disappear at
 zero. New ties are appended during the week and merged at the weekly
-consolidation, so only the ties that change are touched (DESIGN §7).
+consolidation, so only the ties that change are touched (docs/design.md).
 """
 
 from __future__ import annotations

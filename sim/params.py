@@ -1,6 +1,6 @@
 """Every model parameter, declared once with its unit, range and provenance.
 
-Provenance tags (DESIGN §1): ``A`` = the 2025 Tiexi governance report,
+Provenance tags (docs/sources.md): ``A`` = the 2025 Tiexi governance report,
 ``S`` = another published source (2020 census, volunteering surveys),
 ``E`` = an estimate that stays a parameter and is swept. Rates are per day
 unless the unit says otherwise. Unknown keys, wrong types and out-of-range
@@ -38,7 +38,7 @@ def _p(default, unit: str, lo=None, hi=None, tag: str = "E", doc: str = "", choi
 
 @dataclass(frozen=True)
 class Params:
-    """Model parameters with defaults for a Tiexi-like community (DESIGN §1)."""
+    """Model parameters with defaults for a Tiexi-like community (docs/sources.md)."""
 
     # --- structure -------------------------------------------------------
     communities: int = _p(1, "communities", 1, 193, "A", "communities built (193 = Tiexi)")

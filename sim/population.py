@@ -1,10 +1,10 @@
 """Synthetic population, columnar: households → buildings → grids → communities.
 
 One numpy array per attribute is the only source of truth for residents
-(DESIGN §6). Household composition follows the census-style mix in
+(docs/design.md). Household composition follows the census-style mix in
 :class:`~sim.params.Params` (``hh_*``): with the defaults ~2.2 persons per
 household, ~25 % aged 60+, ~50 % of elderly empty-nest, ~13 % of elderly living
-alone and ~26 % migrants (DESIGN §1; checked in ``tests/test_population.py``).
+alone and ~26 % migrants (docs/sources.md; checked in ``tests/test_population.py``).
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ def _ages(roles: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     n = len(roles)
     age = rng.integers(18, 60, n)
     elder = roles == "E"
-    # 60 + exponential(11): ~63 % of the elderly are 65+ (15.5 % / 24.5 %, DESIGN §1).
+    # 60 + exponential(11): ~63 % of the elderly are 65+ (15.5 % / 24.5 %, docs/sources.md).
     age[elder] = 60 + np.minimum(rng.exponential(11.0, elder.sum()), 40).astype(int)
     child = roles == "C"
     age[child] = rng.integers(0, 18, child.sum())

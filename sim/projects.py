@@ -3,7 +3,7 @@
 Each community's committee absorbs member units and holds joint meetings
 (about quarterly [S]) that pool money into projects on the needs list: road
 paving, sewer pipes, parking bays, basic property management, renovation, and
-winter snow removal (DESIGN §1 [A]). At each meeting a unit pledges a share of
+winter snow removal (docs/sources.md [A]). At each meeting a unit pledges a share of
 its remaining yearly budget, more if past joint projects succeeded
 (reciprocity); the pooled money funds projects in priority order; a funded
 project takes its duration and then raises satisfaction and trust in the

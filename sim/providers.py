@@ -1,6 +1,6 @@
 """Service providers — volunteers and partner units — as one columnar table.
 
-Volunteers are residents with a volunteer role (DESIGN §2); partner units are
+Volunteers are residents with a volunteer role (docs/ODD.md, entities); partner units are
 the 大党委 member units that lend labour hours. The dispatch kernel reads this
 table for all providers at once; the Mesa agents in :mod:`sim.agents` are the
 providers' discrete monthly decisions (stay, drop out, come back).

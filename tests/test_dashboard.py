@@ -19,7 +19,7 @@ from sim.errors import InputError
 from sim.params import Params
 
 CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
-# Flags for a root, sandbox-less, offline machine (DESIGN §8): without the background-networking
+# Flags for a root, sandbox-less, offline machine (docs/design.md): without the background-networking
 # flags Chromium keeps trying to reach Google's hosts and the closed network refuses it.
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -97,7 +97,7 @@ def test_the_district_builds_and_runs_with_aggregated_outputs(district):
     table = pd.DataFrame(district["table"])
     assert len(table) == DISTRICT_COMMUNITIES and district["subdistricts"] == 17
     assert table["community"].tolist() == list(range(DISTRICT_COMMUNITIES))
-    assert 1_300_000 <= district["residents"] <= 1_400_000  # ~1.34 M (DESIGN §1)
+    assert 1_300_000 <= district["residents"] <= 1_400_000  # ~1.34 M (docs/sources.md)
     assert table["residents"].sum() == district["residents"]
     sizes = table.groupby("subdistrict").size()
     assert sizes.min() >= 11 and sizes.max() <= 12  # 193 communities in 17 subdistricts

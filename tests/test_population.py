@@ -1,4 +1,4 @@
-"""The synthetic population reproduces the DESIGN §1 mix."""
+"""The synthetic population reproduces the household mix of docs/sources.md."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Reproducibility and common random numbers (DESIGN §6, STYLE 5)."""
+"""Reproducibility and common random numbers (docs/design.md)."""
 
 import json
 import subprocess

@@ -42,7 +42,7 @@ CJK_FONTS = (
 
 @cache
 def _fonts() -> tuple[str, ...]:
-    """Sans-serif fonts to use: DejaVu Sans, then a CJK font if one is installed (DESIGN §8)."""
+    """Sans-serif fonts to use: DejaVu Sans, then a CJK font if one is installed (docs/design.md)."""
     families = ["DejaVu Sans"]
     for path in CJK_FONTS:
         if Path(path).exists():
