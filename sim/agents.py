@@ -69,7 +69,7 @@ def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
         return
     p, pr = model.params, model.providers
     i = np.fromiter((a.provider_id for a in agents), np.int64, len(agents))
-    u = model.month_draws[i].T  # keyed by the provider's identity and the day
+    u = model.today["month_draws"][i].T  # keyed by the provider's identity and the day
     load = pr.hours_used[i].astype(float) / np.maximum(pr.hours_pref[i].astype(float), 1e-6)
     served = np.minimum(pr.services_month[i], 4) / 4.0
     change = 0.08 * p.recognition * served - 0.15 * np.maximum(0.0, load - 1.0)
@@ -97,7 +97,9 @@ class PartnerUnit(_ProviderAgent):
         m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
         used = pr.hours_used[i] / max(float(pr.hours_month[i]), 1e-6)
         quality = (pr.quality_estimate(i) - 3.0) / 2.0
-        change = 0.05 * (used - 0.5) + 0.05 * p.recognition * quality + 0.02 * (m.month_draws[i, 3] - 0.5)
+        change = (
+            0.05 * (used - 0.5) + 0.05 * p.recognition * quality + 0.02 * (m.today["month_draws"][i, 3] - 0.5)
+        )
         pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
         pr.hours_month[i] = pr.hours_pref[i] = p.unit_hours_month * (0.5 + pr.motivation[i])
 

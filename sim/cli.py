@@ -121,16 +121,10 @@ class _Progress:
         print(f"\r{self.days} days in {time.perf_counter() - self.start:.1f}s" + " " * 20, file=sys.stderr)
 
 
-_HEADLINE = (
-    ("unmet_need_rate", "unmet need (share of needs)", "{:.1%}"),
-    ("hidden_need_rate", "  of which never reported", "{:.1%}"),
-    ("response_days_median", "response time, median (days)", "{:.1f}"),
-    ("response_days_p90", "response time, p90 (days)", "{:.1f}"),
-    ("satisfaction_reported", "reported satisfied (ratings)", "{:.1%}"),
-    ("satisfaction_true", "true satisfaction (0-1)", "{:.2f}"),
-    ("trust", "trust in committee (0-1)", "{:.2f}"),
-    ("ties_per_person", "neighbour ties per person", "{:.2f}"),
-    ("isolated_share", "isolated (no neighbour tie)", "{:.1%}"),
+_HEADLINE = tuple(
+    (m.name, f"{m.label.lower()} ({m.unit})", "{:.1f}" if m.unit == "days" else m.fmt)
+    for m in metrics.METRICS
+    if m.run_table
 )
 
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .needs import NeedState, NeedType
-from .projects import ProjectState, ProjectType
 from .providers import ProviderKind, ProviderState
+from .services.projects import ProjectState, ProjectType
 
 if TYPE_CHECKING:
     from .model import GovModel

@@ -2,7 +2,7 @@
 
 Each phase takes the model, reads and writes the columnar state, and draws
 only from its own named stream. The order in which :class:`~sim.model.GovModel`
-calls them is its ``PHASES`` table.
+calls them is its assembled phase table (:mod:`sim.schedule`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import care
-from .canteen import Meal
-from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType, draw_arrivals
+from .needs import INFORMAL, NeedState, NeedType, draw_arrivals
 from .providers import ProviderKind, ProviderState
 
 if TYPE_CHECKING:
@@ -34,22 +32,21 @@ def arise_needs(model: GovModel) -> None:
     plus the extra needs of residents whose care level has risen (keyed ``care_need``)."""
     pop = model.pop
     who, kind = draw_arrivals(model.cum_rates, model.streams.uniform("arrival", pop.uid, model.day))
-    more, more_kind = care.excess_arrivals(model)
+    more, more_kind = excess_arrivals(model)
     extra = np.repeat([False, True], [len(who), len(more)])
     rows = np.concatenate([who, more])
     model.needs.append(rows, pop.uid[rows], np.concatenate([kind, more_kind]), model.day, extra)
 
 
-def meals_by_own_means(model: GovModel) -> None:
-    """Meal needs of residents who ate at the canteen or had takeaway today are met."""
-    b = model.needs
-    act = b.active
-    meal = act[(b.type[act] == NeedType.MEAL) & (b.state[act] <= NeedState.OPEN)]
-    lunch = model.meal_choice[b.resident[meal]]
-    ate = (lunch == Meal.CANTEEN) | (lunch == Meal.TAKEAWAY)
-    done = meal[ate]
-    b.provider[done] = OWN_MEANS
-    b.close(done, NeedState.DONE, model.day)
+def excess_arrivals(model: GovModel) -> tuple[np.ndarray, np.ndarray]:
+    """Today's extra needs of residents with raised rates (keyed by resident and day)."""
+    who, cum = model.excess_rows, model.excess_cum
+    if len(who) == 0:
+        return who, np.empty(0, np.int8)
+    u = model.streams.uniform("care_need", model.pop.uid[who], model.day)
+    hit = np.flatnonzero(u < cum[:, -1])
+    kind = (u[hit, None] >= cum[hit]).sum(axis=1)
+    return who[hit], kind.astype(np.int8)
 
 
 def informal_help(model: GovModel) -> None:
@@ -224,7 +221,7 @@ def _distance_km(model: GovModel, pair_p, r):
 
 def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
     """Extra distance of fetching a meal from the resident's nearest canteen (3 km if none)."""
-    return np.where(kind == NeedType.MEAL, np.minimum(model.canteen_km[r], 3.0), 0.0)
+    return np.where(kind == NeedType.MEAL, np.minimum(model.meal_km[r], 3.0), 0.0)
 
 
 def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
@@ -311,7 +308,7 @@ def serve(model: GovModel) -> None:
     p, b, pr, pop = model.params, model.needs, model.providers, model.pop
     acc = _in_state(model, NeedState.ACCEPTED)
     due = acc[b.day_due[acc] <= model.day]
-    model.served_today = due
+    model.today["served"] = due
     if len(due) == 0:
         return
     prov = b.provider[due]

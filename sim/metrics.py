@@ -1,29 +1,49 @@
-"""Outcomes, declared once, as pure functions of model state.
+"""The outcome registry: every outcome declared once, as a pure function of model state.
 
 Each :class:`Metric` is computed over a window of days ``[d0, d1]``: flows
 count events (an order, a service, an expiry) whose day falls in the window;
 state metrics (trust, ties) read the current arrays. Metrics marked
 ``by_group`` are also reported for each group of :data:`GROUPS`. The daily
 series uses one-day windows; ``summary.json`` uses the whole run.
+
+The shared outcomes of the loop, the network, the providers and the cost are
+declared here; each service declares its own (``Service.outcomes``).
+:func:`registry` puts them together for a model; :data:`METRICS` is the
+registry of the default services. The headline table of comparisons, the
+sweep outcomes, labels, units and directions are all read from it.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from .needs import INFORMAL, OWN_MEANS, NeedState
+from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
-from .service_metrics import SERVICE_METRICS
+from .services import DEFAULT_SERVICES
 from .window import GROUP_DOCS, GROUPS, Metric, Window, count, gini, mean_over, pop_mean, quantile, share
 
-__all__ = ["GROUPS", "GROUP_DOCS", "METRICS", "Metric", "make_collector", "metric_names", "report"]
+__all__ = [
+    "GROUPS",
+    "GROUP_DOCS",
+    "METRICS",
+    "Metric",
+    "headline",
+    "make_collector",
+    "metric_names",
+    "registry",
+    "report",
+]
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .model import GovModel
+    from .services.base import Service
 
 
 def _unmet(w: Window, g: str) -> float:
@@ -98,8 +118,8 @@ def _compute_cost(w: Window) -> float:
     staff += count(paid) * p.staff_cost_day * w.days
     dispatched = count(w.during("day_dispatched")) if p.dispatch_rule != "none" else 0.0
     unit_hours = _provider_hours(w)[pr.kind == ProviderKind.UNIT].sum()
-    subsidy = m.canteens.table("subsidy")[max(w.d0, 0) : w.d1 + 1].sum()
-    return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value + subsidy)
+    services = sum(s.cost_yuan(w) for s in m.services)  # e.g. the canteen subsidy
+    return float(staff + dispatched * p.dispatch_cost_order + unit_hours * p.unit_hour_value + services)
 
 
 def _unmet_gini_grid(w: Window) -> float:
@@ -129,15 +149,16 @@ def _closed_as(state: NeedState, provider=None):
     return fn
 
 
-METRICS: tuple[Metric, ...] = (
+CORE_METRICS: tuple[Metric, ...] = (
     # --- the loop's funnel ---
-    Metric("needs_arisen", "needs", "needs that arose", _event("day_arisen"), True),
+    Metric("needs_arisen", "needs", "needs that arose", _event("day_arisen"), True, label="Needs arisen"),
     Metric(
         "orders",
         "needs",
         "needs ordered by the resident (点单)",
         _event("day_ordered", lambda w: ~w.col("found")),
         True,
+        label="Orders (点单)",
     ),
     Metric(
         "found_by_grid",
@@ -145,6 +166,7 @@ METRICS: tuple[Metric, ...] = (
         "hidden needs found by grid workers' visits",
         _event("day_ordered", lambda w: w.col("found")),
         True,
+        label="Found by grid workers",
     ),
     Metric(
         "dispatched",
@@ -152,14 +174,25 @@ METRICS: tuple[Metric, ...] = (
         "needs sent to a provider for the first time (派单)",
         _event("day_dispatched"),
         True,
+        label="Dispatched (派单)",
     ),
-    Metric("accepted", "needs", "needs a provider accepted (接单)", _event("day_accepted"), True),
+    Metric(
+        "accepted",
+        "needs",
+        "needs a provider accepted (接单)",
+        _event("day_accepted"),
+        True,
+        label="Accepted (接单)",
+    ),
     Metric(
         "served",
         "needs",
         "needs served by a volunteer, unit or paid staff",
         _closed_as(NeedState.DONE, lambda p: p >= 0),
         True,
+        label="Needs served",
+        direction="higher",
+        headline=11,
     ),
     Metric(
         "served_informally",
@@ -167,6 +200,7 @@ METRICS: tuple[Metric, ...] = (
         "hidden needs met by kin or neighbours",
         _closed_as(NeedState.DONE, lambda p: p == INFORMAL),
         True,
+        label="Met by kin or neighbours",
     ),
     Metric(
         "met_by_own_means",
@@ -174,6 +208,7 @@ METRICS: tuple[Metric, ...] = (
         "meal needs met at the canteen or by takeaway",
         _closed_as(NeedState.DONE, lambda p: p == OWN_MEANS),
         True,
+        label="Meals by own means",
     ),
     Metric(
         "rated",
@@ -181,11 +216,39 @@ METRICS: tuple[Metric, ...] = (
         "services the resident rated (评单)",
         lambda w, g: count(w.closed & w.in_group(g) & (w.col("rating") > 0)),
         True,
+        label="Rated (评单)",
     ),
-    Metric("expired", "needs", "orders that expired unserved", _closed_as(NeedState.EXPIRED), True),
-    Metric("lapsed", "needs", "hidden needs never reported nor found", _closed_as(NeedState.LAPSED), True),
+    Metric(
+        "expired",
+        "needs",
+        "orders that expired unserved",
+        _closed_as(NeedState.EXPIRED),
+        True,
+        label="Orders expired",
+        direction="lower",
+    ),
+    Metric(
+        "lapsed",
+        "needs",
+        "hidden needs never reported nor found",
+        _closed_as(NeedState.LAPSED),
+        True,
+        label="Needs lapsed unreported",
+        direction="lower",
+    ),
     # --- loop quality ---
-    Metric("unmet_need_rate", "share", "(expired + lapsed) / needs closed in the window", _unmet, True),
+    Metric(
+        "unmet_need_rate",
+        "share",
+        "(expired + lapsed) / needs closed in the window",
+        _unmet,
+        True,
+        label="Unmet need",
+        direction="lower",
+        headline=1,
+        run_table=True,
+        sweep=True,
+    ),
     Metric(
         "hidden_need_rate",
         "share",
@@ -194,6 +257,11 @@ METRICS: tuple[Metric, ...] = (
             w.closed & w.in_group(g) & (w.state == NeedState.LAPSED), w.closed & w.in_group(g)
         ),
         True,
+        label="Hidden unmet need",
+        direction="lower",
+        headline=2,
+        run_table=True,
+        sweep=True,
     ),
     Metric(
         "unmet_gap",
@@ -201,12 +269,16 @@ METRICS: tuple[Metric, ...] = (
         "group's unmet-need rate minus everyone's",
         lambda w, g: _unmet(w, g) - _unmet(w, "all"),
         True,
+        label="Unmet-need gap to everyone",
+        direction="lower",
     ),
     Metric(
         "unmet_gini_grid",
         "0-1",
         "Gini across grids of unmet needs per resident",
         lambda w, g: _unmet_gini_grid(w),
+        label="Unmet need across grids (Gini)",
+        direction="lower",
     ),
     Metric(
         "response_days_median",
@@ -214,6 +286,10 @@ METRICS: tuple[Metric, ...] = (
         "median order→done time of served needs",
         lambda w, g: _response(w, g, 0.5),
         True,
+        label="Response time, median",
+        direction="lower",
+        headline=3,
+        run_table=True,
     ),
     Metric(
         "response_days_p90",
@@ -221,6 +297,9 @@ METRICS: tuple[Metric, ...] = (
         "90th percentile order→done time",
         lambda w, g: _response(w, g, 0.9),
         True,
+        label="Response time, p90",
+        direction="lower",
+        run_table=True,
     ),
     Metric(
         "accept_days_median",
@@ -229,6 +308,8 @@ METRICS: tuple[Metric, ...] = (
         lambda w, g: quantile(
             (w.col("day_accepted") - w.col("day_ordered"))[w.during("day_accepted") & w.in_group(g)], 0.5
         ),
+        label="Time to acceptance, median",
+        direction="lower",
     ),
     Metric(
         "satisfaction_reported",
@@ -239,6 +320,10 @@ METRICS: tuple[Metric, ...] = (
             w.closed & w.in_group(g) & (w.col("rating") > 0),
         ),
         True,
+        label="Reported satisfied (ratings)",
+        direction="higher",
+        headline=5,
+        run_table=True,
     ),
     Metric(
         "service_quality_true",
@@ -250,6 +335,8 @@ METRICS: tuple[Metric, ...] = (
             else float("nan")
         ),
         True,
+        label="True service quality",
+        direction="higher",
     ),
     Metric(
         "satisfaction_true",
@@ -257,9 +344,33 @@ METRICS: tuple[Metric, ...] = (
         "mean true satisfaction of residents",
         lambda w, g: pop_mean(w, g, "satisfaction"),
         True,
+        label="True satisfaction",
+        direction="higher",
+        headline=4,
+        run_table=True,
+        sweep=True,
     ),
-    Metric("trust", "0-1", "mean trust in the committee", lambda w, g: pop_mean(w, g, "trust"), True),
-    Metric("awareness", "0-1", "mean awareness of services", lambda w, g: pop_mean(w, g, "awareness"), True),
+    Metric(
+        "trust",
+        "0-1",
+        "mean trust in the committee",
+        lambda w, g: pop_mean(w, g, "trust"),
+        True,
+        label="Trust in committee",
+        direction="higher",
+        headline=6,
+        run_table=True,
+        sweep=True,
+    ),
+    Metric(
+        "awareness",
+        "0-1",
+        "mean awareness of services",
+        lambda w, g: pop_mean(w, g, "awareness"),
+        True,
+        label="Awareness of services",
+        direction="higher",
+    ),
     # --- social capital ---
     Metric(
         "ties_per_person",
@@ -267,6 +378,10 @@ METRICS: tuple[Metric, ...] = (
         "ties outside the household per resident",
         lambda w, g: w.network_cached(f"ties.{g}", lambda: mean_over(w, _neighbour_degree(w), g)),
         True,
+        label="Neighbour ties per person",
+        direction="higher",
+        headline=7,
+        run_table=True,
     ),
     Metric(
         "isolated_share",
@@ -274,18 +389,24 @@ METRICS: tuple[Metric, ...] = (
         "residents with no tie outside their household",
         lambda w, g: w.network_cached(f"isolated.{g}", lambda: mean_over(w, _neighbour_degree(w) == 0, g)),
         True,
+        label="Isolated residents",
+        direction="lower",
+        headline=8,
+        run_table=True,
     ),
     Metric(
         "clustering",
         "0-1",
         "mean local clustering coefficient (every k-th resident)",
         lambda w, g: w.model.clustering(),
+        label="Clustering",
     ),
     Metric(
         "cross_building_share",
         "share",
         "neighbour ties that link two buildings",
         lambda w, g: w.network_cached("cross_building", lambda: _cross_building(w)),
+        label="Ties across buildings",
     ),
     # --- volunteers ---
     Metric(
@@ -293,44 +414,71 @@ METRICS: tuple[Metric, ...] = (
         "people",
         "volunteers registered and not dropped out",
         lambda w, g: count(_volunteers(w) & (w.model.providers.state != ProviderState.DROPPED)),
+        label="Registered volunteers",
+        direction="higher",
     ),
     Metric(
         "volunteers_active",
         "people",
         "volunteers taking dispatches",
         lambda w, g: count(_volunteers(w) & (w.model.providers.state == ProviderState.ACTIVE)),
+        label="Active volunteers",
+        direction="higher",
+        headline=9,
+        sweep=True,
     ),
     Metric(
         "volunteer_hours",
         "hours",
         "hours of service given by volunteers",
         lambda w, g: float(_provider_hours(w)[_volunteers(w)].sum()),
+        label="Volunteer hours",
+        headline=10,
     ),
     Metric(
         "volunteer_hours_top10_share",
         "share",
         "share of volunteer hours from the busiest 10 %",
         lambda w, g: _top10_share(w),
+        label="Hours from the busiest 10 %",
     ),
     Metric(
         "volunteer_retention_12m",
         "share",
         "volunteers registered a year before the end (or at start) still registered",
         lambda w, g: _retention(w),
+        label="Volunteer retention, 12 months",
+        direction="higher",
     ),
-    Metric("volunteer_dropouts", "people", "volunteers who left", lambda w, g: _left(w, None)),
-    Metric("burnout_dropouts", "people", "volunteers who left overloaded", lambda w, g: _left(w, True)),
+    Metric(
+        "volunteer_dropouts",
+        "people",
+        "volunteers who left",
+        lambda w, g: _left(w, None),
+        label="Volunteer dropouts",
+        direction="lower",
+    ),
+    Metric(
+        "burnout_dropouts",
+        "people",
+        "volunteers who left overloaded",
+        lambda w, g: _left(w, True),
+        label="Burnout dropouts",
+        direction="lower",
+    ),
     Metric(
         "unit_hours",
         "hours",
         "hours of service given by partner units",
         lambda w, g: float(_provider_hours(w)[w.model.providers.kind == ProviderKind.UNIT].sum()),
+        label="Partner-unit hours",
     ),
     Metric(
         "staff_hours",
         "hours",
         "hours of service given by paid social workers and care-centre staff",
         lambda w, g: float(_provider_hours(w)[w.model.providers.kind >= ProviderKind.SOCIAL_WORKER].sum()),
+        label="Paid staff hours",
     ),
     # --- cost ---
     Metric(
@@ -338,18 +486,26 @@ METRICS: tuple[Metric, ...] = (
         "yuan",
         "wages of grid workers and staff + dispatch time + unit labour + canteen subsidy",
         lambda w, g: _cost(w),
+        label="Cost",
+        headline=18,
+        sweep=True,
     ),
     Metric(
         "cost_per_service",
         "yuan/service",
         "cost / needs served by a provider",
         lambda w, g: _cost(w) / max(count(w.by_provider), 1.0),
+        label="Cost per service",
+        direction="lower",
+        headline=19,
     ),
     Metric(
         "cost_per_resident_year",
         "yuan/resident/year",
         "cost per resident, scaled to a year",
         lambda w, g: _cost(w) / w.model.pop.n * 365.0 / w.days,
+        label="Cost per resident-year",
+        direction="lower",
     ),
 )
 
@@ -360,13 +516,90 @@ def _cross_building(w: Window) -> float:
     return share(nb & (pop.building[net.u] != pop.building[net.v]), nb)
 
 
-METRICS = METRICS + SERVICE_METRICS
+def _unmet_type(kind: NeedType):
+    def fn(w: Window, g: str) -> float:
+        sel = w.closed & w.in_group(g) & (w.col("type") == kind)
+        return share(sel & w.unmet, sel)
+
+    return fn
 
 
-def metric_names() -> list[str]:
+def _residents(w: Window, g: str, which: str) -> float:
+    """Distinct residents served (by a provider, or reached by a service) or with an unmet need."""
+
+    def compute() -> np.ndarray:
+        mask = np.zeros(w.model.pop.n, bool)
+        if which == "served":
+            mask[w.col("resident")[w.by_provider]] = True
+            for service in w.model.services:
+                reached = service.reached(w)
+                if reached is not None:
+                    mask |= reached
+        else:
+            mask[w.col("resident")[w.closed & w.unmet]] = True
+        return mask
+
+    mask = w.memo(("residents", which), compute)
+    return count(mask) if g == "all" else count(mask[w.model.group_index[g]])
+
+
+CORE_METRICS += (
+    *(
+        Metric(
+            f"unmet_rate_{t.name.lower()}",
+            "share",
+            f"unmet share of {t.name.lower()} needs closed",
+            _unmet_type(t),
+            True,
+            label=f"Unmet need, {t.name.lower()}",
+            direction="lower",
+        )  # fmt: skip
+        for t in NeedType
+    ),
+    Metric(
+        "residents_served",
+        "residents",
+        "distinct residents served by a provider or reached by a service (e.g. a canteen meal) in the window",
+        lambda w, g: _residents(w, g, "served"),
+        True,
+        label="Residents served",
+        direction="higher",
+        headline=12,
+    ),  # fmt: skip
+    Metric(
+        "residents_unmet",
+        "residents",
+        "distinct residents with a need closed unmet in the window",
+        lambda w, g: _residents(w, g, "unmet"),
+        True,
+        label="Residents with unmet need",
+        direction="lower",
+    ),  # fmt: skip
+)
+
+
+def registry(services: Iterable[Service | type[Service]] = DEFAULT_SERVICES) -> tuple[Metric, ...]:
+    """The outcomes of a model with these services: the shared ones, then each service's."""
+    metrics = CORE_METRICS + tuple(m for s in services for m in s.outcomes)
+    names = [m.name for m in metrics]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"outcomes declared twice: {', '.join(twice)}")
+    return metrics
+
+
+METRICS = registry()
+
+
+def headline(metrics: Iterable[Metric] = METRICS) -> tuple[Metric, ...]:
+    """The headline outcomes in their rank order."""
+    return tuple(sorted((m for m in metrics if m.headline), key=lambda m: m.headline))
+
+
+def metric_names(metrics: Iterable[Metric] = METRICS) -> list[str]:
     """Every reported column: ``name`` and ``name.group`` for grouped metrics."""
     names = []
-    for m in METRICS:
+    for m in metrics:
         names.append(m.name)
         if m.by_group:
             names += [f"{m.name}.{g}" for g in GROUPS[1:]]
@@ -374,23 +607,15 @@ def metric_names() -> list[str]:
 
 
 def report(model: GovModel, d0: int, d1: int) -> dict[str, float]:
-    """Every metric over days ``[d0, d1]`` as ``{column: value}``."""
+    """Every outcome of the model's registry over days ``[d0, d1]`` as ``{column: value}``."""
     w = Window(model, d0, d1)
     out: dict[str, float] = {}
-    for m in METRICS:
+    for m in model.outcomes:
         out[m.name] = m.fn(w, "all")
         if m.by_group:
             for g in GROUPS[1:]:
                 out[f"{m.name}.{g}"] = m.fn(w, g)
     return out
-
-
-def _today(model: GovModel) -> dict[str, float]:
-    cached = getattr(model, "_report_cache", None)
-    if cached is None or cached[0] != model.day:
-        cached = (model.day, report(model, model.day, model.day))
-        model._report_cache = cached
-    return cached[1]
 
 
 class DailyCollector(mesa.DataCollector):
@@ -400,17 +625,34 @@ class DailyCollector(mesa.DataCollector):
     reporters' columns directly: they are plain floats, so the per-value
     ``deepcopy`` and the 165 reporter calls of the generic ``collect`` are not
     needed (a third of a community-year's time). ``get_model_vars_dataframe``
-    and the reporters themselves work as usual.
+    and the reporters themselves work as usual (they read the same report, kept
+    for the step it was computed at).
+
+    Args:
+        metrics: the outcomes to collect (a model's registry).
     """
+
+    def __init__(self, metrics: Iterable[Metric] = METRICS) -> None:
+        self._last: tuple[int, dict[str, float]] = (-1, {})
+        reporters = {name: partial(self._value, name) for name in metric_names(metrics)}
+        super().__init__(model_reporters=reporters)
+
+    def today(self, model: GovModel) -> dict[str, float]:
+        """The report of the model's current day (computed once per step)."""
+        if self._last[0] != model.steps:
+            self._last = (model.steps, report(model, model.day, model.day))
+        return self._last[1]
+
+    def _value(self, name: str, model: GovModel) -> float:
+        return self.today(model)[name]
 
     def collect(self, model: GovModel) -> None:
         self._collection_steps.append(model.time)
-        row = _today(model)
+        row = self.today(model)
         for name, column in self.model_vars.items():
             column.append(row[name])
 
 
-def make_collector() -> mesa.DataCollector:
+def make_collector(metrics: Iterable[Metric] = METRICS) -> mesa.DataCollector:
     """The daily collector: one model reporter per column of :func:`report`."""
-    reporters = {name: (lambda m, n=name: _today(m)[n]) for name in metric_names()}
-    return DailyCollector(model_reporters=reporters)
+    return DailyCollector(metrics)

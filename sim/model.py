@@ -1,10 +1,14 @@
 """GovModel: one or more Tiexi-like communities, stepped one day at a time.
 
-The daily step runs the named phases of :data:`~sim.schedule.PHASES` in order. Residents
-live in columnar arrays (:mod:`sim.population`); providers in a table
-(:mod:`sim.providers`) with Mesa agents for their monthly decisions
-(:mod:`sim.agents`); outcomes are pure functions of state declared in
-:mod:`sim.metrics` and collected by Mesa's ``DataCollector``.
+The model keeps the shared state — residents in columnar arrays
+(:mod:`sim.population`), their ties (:mod:`sim.network`), the need book
+(:mod:`sim.needs`), providers in a table (:mod:`sim.providers`) with Mesa agents
+for their monthly decisions (:mod:`sim.agents`), the random streams — and a
+tuple of services (:mod:`sim.services`), each owning its own state. The daily
+step runs the phases of :attr:`GovModel.phases` in order: the shared ones of
+:data:`~sim.schedule.CORE_PHASES` with the services' placed among them.
+Outcomes are pure functions of state declared once in :mod:`sim.metrics` and by
+the services, collected by Mesa's ``DataCollector``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,8 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from . import activities, canteen, care, jobs, metrics, projects
+from . import metrics
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
-from .canteen import Canteens, Meal
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
@@ -26,8 +29,9 @@ from .policies import Policy
 from .population import build_population
 from .providers import ProviderKind, ProviderTable, initial_volunteers
 from .rng import Streams
-from .schedule import PHASES
-from .window import group_masks
+from .schedule import CORE_PHASES, Phase, assemble
+from .services import DEFAULT_SERVICES, Service
+from .window import Metric, group_masks
 
 
 def check_fits_in_memory(params: Params) -> None:
@@ -53,6 +57,8 @@ class GovModel(mesa.Model):
         seed: the run seed; every random stream is derived from it.
         policies: interventions with start and end days (:mod:`sim.policies`).
         collect: collect the daily series with Mesa's ``DataCollector``.
+        services: the service classes to build, in order (:data:`~sim.services.DEFAULT_SERVICES`).
+            Each is reachable as an attribute named by its ``name`` (``model.canteens``).
     """
 
     def __init__(
@@ -62,6 +68,7 @@ class GovModel(mesa.Model):
         *,
         policies: Sequence[Policy] = (),
         collect: bool = True,
+        services: Sequence[type[Service]] = DEFAULT_SERVICES,
     ) -> None:
         super().__init__(rng=seed)
         self.params = self.base_params = params or Params()
@@ -77,22 +84,27 @@ class GovModel(mesa.Model):
         self.needs = NeedBook()
         self.providers = ProviderTable()
         self.provider_of_resident = np.full(self.pop.n, -1, np.int32)
+        self.meal_km = np.full(self.pop.n, np.inf)  # km to where a delivered meal is fetched
+        self.today: dict[str, np.ndarray] = {}  # hand-offs between the phases of one day
         self._group_masks: dict[str, np.ndarray] | None = None
+        self.group_version = 0
+        # Base need arrivals always use the residents' day-0 attributes (common random numbers).
+        self.care_level0, self.cooks_self0 = self.pop.care_level.copy(), self.pop.cooks_self.copy()
         self._derive()
+        self.refresh_need_rates()
         self._build_actors()
-        self._build_services()
+        self.services = self._build_services(services)
+        self.phases: tuple[Phase, ...] = assemble(CORE_PHASES, self.services)
+        self.outcomes: tuple[Metric, ...] = metrics.registry(self.services)
         self.refresh_tie_counts()
         self._clustering: tuple[int, float] = (-1, float("nan"))
         self.network_metric_cache: dict = {}
-        self.group_version = 0
-        self.datacollector = metrics.make_collector() if collect else None
+        self.datacollector = metrics.make_collector(self.outcomes) if collect else None
 
     # --- construction ---------------------------------------------------------------
     def _derive(self) -> None:
         """Arrays computed once from the population (rates, visit weights, row ranges)."""
         p, pop = self.params, self.pop
-        if not hasattr(self, "care_level0"):
-            self.care_level0, self.cooks_self0 = pop.care_level.copy(), pop.cooks_self.copy()
         # Base arrivals always use day-0 attributes (common random numbers; keyed ``arrival``).
         self.rates_day0 = need_rates(pop, p, self.care_level0, self.cooks_self0)
         self.cum_rates = np.asfortranarray(np.cumsum(self.rates_day0, axis=1))  # total read daily
@@ -124,28 +136,18 @@ class GovModel(mesa.Model):
             ProviderKind.CARE_STAFF, np.repeat(comm, p.care_centre_staff),
             p.care_staff_hours_month, self.pop, self.streams, 0,
         )  # fmt: skip
-        self.month_draws = np.zeros((pr.n, 4))
 
-    def _build_services(self) -> None:
-        """Canteens, care, jobs, projects and classes at day 0."""
-        n = self.pop.n
-        self.served_today = np.empty(0, np.int64)
-        self.meal_choice = np.full(n, Meal.NONE, np.int8)
-        self.canteen_peer_share = np.zeros(n)
-        self.canteens = Canteens()
-        self.canteen_today: dict[str, np.ndarray] = {}
-        self.last_canteen_day = np.full(n, -1, np.int32)
-        self.meal_log = np.zeros((400, 4, 2), np.int64)  # day x group x (diners not cooking, skipped)
-        canteen.open_default_canteens(self)
-        self.worsened = np.zeros(n, np.int16)
-        self.excess_rows = np.empty(0, np.int64)
-        self.excess_cum = np.zeros((0, len(NeedType)))
-        self.trained_until = np.full(n, -1, np.int32)
-        self.placements = jobs.EventLog("day", "resident", "via")
-        self.trainings = jobs.EventLog("day", "resident")
-        self.projects = projects.ProjectBook()
-        projects.new_project_needs(self, self.params.project_needs_per_grid)
-        activities.enrol_classes(self)
+    def _build_services(self, classes: Sequence[type[Service]]) -> tuple[Service, ...]:
+        """Build each service in order; each is an attribute named by its ``name``."""
+        built = []
+        for cls in classes:
+            if not cls.name or not cls.name.isidentifier() or hasattr(self, cls.name):
+                raise InputError(f"service {cls.__name__}: name {cls.name!r} is empty or taken")
+            self.streams.declare(cls.keyed, cls.name)
+            service = cls(self)
+            setattr(self, cls.name, service)
+            built.append(service)
+        return tuple(built)
 
     def add_volunteers(self, who: np.ndarray, *, active: np.ndarray) -> None:
         """Register residents ``who`` as volunteers and create their agents."""
@@ -172,33 +174,27 @@ class GovModel(mesa.Model):
         """Swap parameters mid-run (a policy) and recompute what derives from them."""
         self.params = params
         self._derive()
-        care.refresh_excess_rates(self)
-        self.refresh_diners()
+        self.refresh_need_rates()
+        for service in self.services:
+            service.params_changed()
 
-    def refresh_diners(self) -> None:
-        """Who takes part in the lunch choice, and their nearest canteen.
+    def refresh_need_rates(self) -> None:
+        """Rates above day 0's, for residents whose state has raised their needs."""
+        pop = self.pop
+        # Rates depend on the resident's row alone: only rows whose care level or cooking
+        # differs from day 0 can differ from day 0's rates.
+        rows = np.flatnonzero((pop.care_level != self.care_level0) | (pop.cooks_self != self.cooks_self0))
+        excess = np.clip(need_rates(pop, self.params)[rows] - self.rates_day0[rows], 0.0, None)
+        raised = excess.sum(axis=1) > 0
+        self.excess_rows = rows[raised]
+        self.excess_cum = np.cumsum(excess[raised], axis=1)
 
-        Residents who leave the choice (a job, a care level of 2+) have no lunch
-        on record, so it neither counts for their ties nor meets their meal needs.
-        """
-        self.diner_rows = canteen.diners(self)
-        left = np.ones(self.pop.n, bool)
-        left[self.diner_rows] = False
-        self.meal_choice[left] = Meal.NONE
-        if hasattr(self, "canteen_of"):  # every resident's nearest canteen is already known
-            self.diner_canteen = self.canteen_of[self.diner_rows]
-            self.diner_distance = self.canteen_km[self.diner_rows]
-        else:
-            self.refresh_meal_geography()
-
-    def refresh_meal_geography(self) -> None:
-        """Nearest open canteen of every resident (after a canteen opens or closes)."""
-        if not hasattr(self, "diner_rows"):
-            self.diner_rows = canteen.diners(self)
-        everyone = np.arange(self.pop.n)
-        self.canteen_of, self.canteen_km = canteen.nearest_canteen(self, everyone)
-        self.diner_canteen = self.canteen_of[self.diner_rows]
-        self.diner_distance = self.canteen_km[self.diner_rows]
+    def residents_changed(self, *, need_rates: bool) -> None:
+        """Residents' care levels, cooking or employment changed: what depends on them follows."""
+        if need_rates:
+            self.refresh_need_rates()
+        for service in self.services:
+            service.residents_changed()
 
     def group_masks_changed(self) -> None:
         """Group membership may have changed (employment): recompute masks when next needed."""
@@ -206,7 +202,7 @@ class GovModel(mesa.Model):
         self.group_version += 1
 
     def refresh_tie_counts(self) -> None:
-        """Per-resident tie counts and canteen peer shares (refreshed when ties change)."""
+        """Per-resident tie counts (refreshed when ties change)."""
         net, pop = self.net, self.pop
         self.all_ties = np.diff(net.indptr)
         # Household ties are permanent cliques: hh_size - 1 of them per resident.
@@ -216,10 +212,6 @@ class GovModel(mesa.Model):
         kin = household + net.degree_of_edges(kin_edges)
         # Kin help with home needs; neighbours count for less (informal help capacity).
         self.helpers = kin + self.params.neighbour_help_weight * (self.all_ties - kin)
-        eats = self.meal_choice == Meal.CANTEEN
-        peers = np.bincount(net.u[eats[net.v]], minlength=net.n)
-        peers += np.bincount(net.v[eats[net.u]], minlength=net.n)
-        self.canteen_peer_share = peers / np.maximum(self.all_ties, 1)
 
     # --- running ----------------------------------------------------------------------
     @property
@@ -228,8 +220,9 @@ class GovModel(mesa.Model):
         return max(self.steps - 1, 0)
 
     def step(self) -> None:
-        """One day: every phase due today, in :data:`PHASES` order, then data collection."""
-        for phase in PHASES:
+        """One day: every phase due today, in :attr:`phases` order, then data collection."""
+        self.today.clear()
+        for phase in self.phases:
             if phase.when(self):
                 phase.fn(self)
         if self.datacollector is not None:
@@ -263,6 +256,28 @@ class GovModel(mesa.Model):
         if self._clustering[0] != self.net.version:
             self._clustering = (self.net.version, clustering_sample(self.net))
         return self._clustering[1]
+
+    def state_items(self) -> dict[str, object]:
+        """Every piece of state by the name phases declare it under (``sim.schedule``).
+
+        Caches (anything recomputed from these on demand) are left out.
+        """
+        items: dict[str, object] = {"params": self.params}
+        items |= {f"pop.{k}": v for k, v in vars(self.pop).items() if isinstance(v, np.ndarray)}
+        items |= {f"providers.{k}": v for k, v in vars(self.providers).items() if isinstance(v, np.ndarray)}
+        items["needs"] = self.needs
+        net = self.net
+        items["net"] = [v for k, v in vars(net).items() if isinstance(v, np.ndarray)] + [net._pending]
+        items["tie_counts"] = (self.all_ties, self.neighbour_ties, self.helpers)
+        items["need_rates"] = (self.excess_rows, self.excess_cum)
+        items["groups"] = self.group_version
+        items["agents"] = sorted(a.unique_id for a in self.agents)
+        items["provider_of_resident"] = self.provider_of_resident
+        items["meal_km"] = self.meal_km
+        items |= {f"today.{k}": v for k, v in self.today.items()}
+        for service in self.services:
+            items |= {f"{service.name}.{k}": v for k, v in service.state_items().items()}
+        return items
 
     def resident(self, index: int) -> Resident:
         """A view of resident ``index``."""

@@ -38,6 +38,13 @@ class NeedState(enum.IntEnum):
 
 
 UNMET = (NeedState.EXPIRED, NeedState.LAPSED)
+
+
+def is_unmet(state: np.ndarray) -> np.ndarray:
+    """The one definition of unmet need: expired unserved or lapsed unreported (:data:`UNMET`)."""
+    return state >= NeedState.EXPIRED  # the two final states after DONE
+
+
 INFORMAL = -2  # ``provider`` value of a need met by kin or neighbours
 OWN_MEANS = -3  # ``provider`` value of a meal need met at the canteen or by takeaway
 NO_PROVIDER = -1

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .canteen import open_canteen
 from .errors import InputError
 from .params import BUILD_ONLY, Params, check_like
 
@@ -199,14 +198,13 @@ class AddCanteen(Policy):
     def start(self, model: GovModel) -> None:
         comms = self.communities if self.communities is not None else range(model.params.communities)
         terms = {term: getattr(self, term) for term in self._TERMS}
-        opened = [open_canteen(model, c, **terms) for c in comms for _ in range(self.count)]
+        opened = [model.canteens.open(c, **terms) for c in comms for _ in range(self.count)]
         model.policy_memory[id(self)] = opened
 
     def end(self, model: GovModel) -> None:
         for k in model.policy_memory.pop(id(self)):
-            if model.canteens.closed[k] < 0:  # one already closed for losses keeps its record
-                model.canteens.closed[k] = model.day
-        model.refresh_meal_geography()
+            model.canteens.close(k)
+        model.canteens.refresh_geography()
 
 
 POLICY_TYPES: dict[str, type[Policy]] = {

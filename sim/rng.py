@@ -32,12 +32,12 @@ STREAMS = (
 )
 
 
+# Keyed decisions of the shared processes; each service declares its own (``Service.keyed``).
 KEYED = (
     "register",
     "register_active",
     "arrival",
     "grid_visit",
-    "care_month",
     "tie_use",
     "tie_new",
     "tie_place",
@@ -46,9 +46,6 @@ KEYED = (
     "closure_mid",
     "closure_far",
     "care_need",
-    "meal_choice",
-    "meal_queue",
-    "meal_second",
     "month",
     "recruit",
     "drive",
@@ -58,20 +55,6 @@ KEYED = (
     "volunteer_skill",
     "volunteer_motivation",
     "volunteer_motivation_angle",
-    "market_find",
-    "platform_reach",
-    "platform_rank",
-    "job_loss",
-    "vacancies",
-    "training",
-    "project_count",
-    "project_kind",
-    "market_attend",
-    "class_pick",
-    "class_tie",
-    "market_pick",
-    "market_tie",
-    "class_enrol",
     "informal",
     "order",
     "grid_detect",
@@ -162,6 +145,16 @@ class Streams:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self._keys: dict[str, np.uint64] = {}
+        self.keyed: set[str] = set(KEYED)
+
+    def declare(self, names: tuple[str, ...], owner: str) -> None:
+        """Declare the keyed decisions of a service; a name may belong to one owner only."""
+        taken = self.keyed.intersection(names)
+        if taken:
+            raise ValueError(
+                f"service '{owner}': keyed decisions already declared: {', '.join(sorted(taken))}"
+            )
+        self.keyed.update(names)
 
     def local(self, name: str, community: int, *ids: int) -> np.random.Generator:
         """The ``name`` stream of one community (its district index), optionally of one event.
@@ -178,13 +171,13 @@ class Streams:
         """Keyed uniforms in [0, 1): one per element of the (broadcast) integer ``ids``.
 
         Args:
-            name: the decision, one of :data:`KEYED`.
+            name: the decision, one of :data:`KEYED` or a service's declared ones.
             ids: integer arrays or scalars (need id, day, provider ...).
         """
         key = self._keys.get(name)
         if key is None:
-            if name not in KEYED:
-                raise KeyError(f"unknown keyed decision {name!r}; declared: {', '.join(KEYED)}")
+            if name not in self.keyed:
+                raise KeyError(f"unknown keyed decision {name!r}; declared: {', '.join(sorted(self.keyed))}")
             seq = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
             key = self._keys[name] = np.uint64(seq.generate_state(1, dtype=np.uint64)[0])
         # Scalar ids (the day, a community) are folded into the key first, in Python

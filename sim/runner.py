@@ -16,11 +16,11 @@ import pandas as pd
 from . import metrics
 from .errors import InputError
 from .model import GovModel
-from .needs import NeedState
+from .needs import NeedState, is_unmet
 from .params import Params
 from .policies import Policy
-from .projects import ProjectState
 from .providers import ProviderKind, ProviderState
+from .services.projects import ProjectState
 
 
 @dataclass
@@ -87,7 +87,7 @@ def community_table(model: GovModel) -> pd.DataFrame:
     n = model.params.communities
     comm = pop.community[b.resident]
     closed = b.day_closed >= 0
-    unmet = closed & (b.state >= NeedState.EXPIRED)
+    unmet = closed & is_unmet(b.state)
     lapsed = closed & (b.state == NeedState.LAPSED)
     alone = (pop.lives_alone & pop.elder)[b.resident]
 

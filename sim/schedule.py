@@ -1,33 +1,50 @@
 """The step order, written down as data: the named phases of one day.
 
-:class:`~sim.model.GovModel` runs every phase of :data:`PHASES` whose
-``when`` holds today, in the order listed. Day 0 is 1 January. Daily phases
-come first (needs, meals, the loop, canteen books), then the calendar
-(joint meetings, winter, training), then weekly and monthly processes.
+:class:`~sim.model.GovModel` runs every phase whose ``when`` holds today, in the
+order of its assembled table (:func:`assemble`): the shared phases below — the
+closed loop, the network, the providers' monthly reviews — with each service's
+phases placed where they declare (``after`` or ``before`` a named phase). Day 0
+is 1 January. Each phase declares the state it reads and writes, by name:
+
+* ``pop.<column>`` a population column, ``providers`` the provider table (any
+  column), ``needs`` the need book, ``net`` the ties, ``tie_counts`` the
+  per-resident tie counts, ``need_rates`` the raised need rates, ``groups`` the
+  reporting groups, ``agents`` the registered Mesa agents,
+  ``provider_of_resident``, ``meal_km``, ``params``;
+* ``<service>.<attribute>`` a service's state (``canteens.meal_choice``);
+* ``today.<name>`` a hand-off between phases of one day (cleared at the start of
+  each day), e.g. ``today.served``, the needs served today.
+
+``tests/test_schedule.py`` checks that every phase reads only what was built or
+written earlier on every day it runs, and that a phase changes only what it
+declares it writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import activities, canteen, care, jobs, loop, projects
+from . import loop
 from .agents import PartnerUnit, Volunteer, review_volunteers
-from .needs import NeedType
+from .errors import InputError
 from .network import weekly_ties
 
 if TYPE_CHECKING:
     from .model import GovModel
+    from .services.base import Service
+
+Cadence = Callable[["GovModel"], bool]
 
 
 def daily(model: GovModel) -> bool:
     return True
 
 
-def every(days: int) -> Callable[[GovModel], bool]:
+def every(days: int) -> Cadence:
     """True on the last day of each period of ``days`` days."""
 
     def when(model: GovModel) -> bool:
@@ -37,7 +54,9 @@ def every(days: int) -> Callable[[GovModel], bool]:
     return when
 
 
-def on_day_of_year(days: Callable[[GovModel], set[int]]) -> Callable[[GovModel], bool]:
+def on_day_of_year(days: Callable[[GovModel], set[int]]) -> Cadence:
+    """True on the days of the year (0 = 1 January) that ``days(model)`` lists."""
+
     def when(model: GovModel) -> bool:
         return model.day % 365 in days(model)
 
@@ -46,11 +65,26 @@ def on_day_of_year(days: Callable[[GovModel], set[int]]) -> Callable[[GovModel],
 
 @dataclass(frozen=True)
 class Phase:
-    """One named step: ``fn(model)`` runs on the days where ``when(model)`` holds."""
+    """One named step: ``fn(model)`` runs on the days where ``when(model)`` holds.
+
+    Attributes:
+        name: unique within the model.
+        fn: the step.
+        when: its cadence.
+        reads, writes: the state it reads and writes (names as in the module docstring;
+            ``*`` for anything, as a policy may change anything).
+        after, before: where a service's phase goes: right after (or before) the named phase.
+        service: the service that declared it ("" for the shared phases).
+    """
 
     name: str
     fn: Callable[[GovModel], None]
-    when: Callable[[GovModel], bool] = daily
+    when: Cadence = daily
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    after: str = ""
+    before: str = ""
+    service: str = ""
 
 
 def _apply_policies(model: GovModel) -> None:
@@ -61,70 +95,138 @@ def _apply_policies(model: GovModel) -> None:
             policy.end(model)
 
 
-def _canteen_books(model: GovModel) -> None:
-    served = model.served_today
-    meals = served[model.needs.type[served] == NeedType.MEAL]
-    canteen.close_books(model, model.needs.resident[meals])
-
-
-def _new_project_needs(model: GovModel) -> None:
-    projects.new_project_needs(model, model.params.project_needs_per_grid_year / 4.0)
-
-
-def _weekly_network(model: GovModel) -> None:
-    activities.weekly_classes(model)
+def _weekly_ties(model: GovModel) -> None:
     weekly_ties(model.net, model.pop, model.params, model.streams, model.day)
-    model.refresh_tie_counts()
-    loop.weekly_awareness(model)
 
 
-def _monthly_actors(model: GovModel) -> None:
+def _month_draws(model: GovModel) -> None:
+    """Four keyed uniforms per provider for the month's reviews (keyed by identity and day)."""
     ident = model.providers.ident
-    model.month_draws = np.stack(
+    model.today["month_draws"] = np.stack(
         [model.streams.uniform("month", ident, model.day, j) for j in range(4)], axis=1
     )
-    if Volunteer in model.agents_by_type:  # all at once: each review touches only its own row
+
+
+def _volunteer_reviews(model: GovModel) -> None:
+    """All volunteers at once: each review touches only its own row and draws."""
+    if Volunteer in model.agents_by_type:
         review_volunteers(model, list(model.agents_by_type[Volunteer]))
+
+
+def _unit_reviews(model: GovModel) -> None:
     if PartnerUnit in model.agents_by_type:
         model.agents_by_type[PartnerUnit].shuffle_do("monthly_review")
+
+
+def _recruitment(model: GovModel) -> None:
     for committee in model.committees:
         committee.recruit()
-    loop.monthly_drift(model)
+
+
+def _month_reset(model: GovModel) -> None:
+    """Providers' monthly counters start again (hours used, services, declines, notifications)."""
     pr = model.providers
     for col in (pr.hours_used, pr.services_month, pr.declines_month, pr.notified_month):
         col[:] = 0
 
 
-def _meeting_days(model: GovModel) -> set[int]:
-    n = model.params.joint_meetings_per_year
-    return {int(14 + i * 365 / n) for i in range(n)}
+MONTHLY = every(30)
+WEEKLY = every(7)
+_PR = ("providers",)
 
-
-def _training_days(model: GovModel) -> set[int]:
-    return jobs.training_days(model.params)
-
-
-PHASES: tuple[Phase, ...] = (
-    Phase("policies", _apply_policies),
-    Phase("new_year_budgets", projects.new_year_budgets, on_day_of_year(lambda m: {0})),
-    Phase("arise_needs", loop.arise_needs),
-    Phase("choose_lunch", canteen.choose_lunch),
-    Phase("meals_by_own_means", loop.meals_by_own_means),
-    Phase("informal_help", loop.informal_help),
-    Phase("residents_order", loop.residents_order),
-    Phase("grid_visits", loop.grid_visits),
-    Phase("dispatch", loop.dispatch),
-    Phase("serve", loop.serve),
-    Phase("canteen_books", _canteen_books),
-    Phase("expire", loop.expire),
-    Phase("projects_progress", projects.daily_projects),
-    Phase("market_day", activities.market_day),
-    Phase("joint_meeting", projects.joint_meeting, on_day_of_year(_meeting_days)),
-    Phase("winter_needs", projects.winter_needs, on_day_of_year(lambda m: {projects.WINTER_START})),
-    Phase("new_project_needs", _new_project_needs, every(91)),
-    Phase("start_training", jobs.start_training, on_day_of_year(_training_days)),
-    Phase("weekly_network", _weekly_network, every(7)),
-    Phase("monthly_actors", _monthly_actors, every(30)),
-    Phase("monthly_care", care.monthly_care, every(30)),
-    Phase("monthly_jobs", jobs.monthly_jobs, every(30)),
+CORE_PHASES: tuple[Phase, ...] = (
+    Phase("policies", _apply_policies, reads=("*",), writes=("*",)),
+    Phase("arise_needs", loop.arise_needs, reads=("pop", "need_rates"), writes=("needs",)),
+    Phase("informal_help", loop.informal_help, reads=("needs", "tie_counts", "params"), writes=("needs",)),
+    Phase(
+        "residents_order",
+        loop.residents_order,
+        reads=("needs", "pop.trust", "pop.awareness", "tie_counts"),
+        writes=("needs",),
+    ),  # fmt: skip
+    Phase("grid_visits", loop.grid_visits, reads=("needs", "pop"), writes=("needs", "pop.awareness")),
+    Phase(
+        "dispatch",
+        loop.dispatch,
+        reads=("needs", "providers", "net", "provider_of_resident", "meal_km", "pop.care_level"),
+        writes=("needs", "providers"),
+    ),  # fmt: skip
+    Phase(
+        "serve",
+        loop.serve,
+        reads=("needs", "providers"),
+        writes=(
+            "needs",
+            "providers",
+            "pop.trust",
+            "pop.awareness",
+            "pop.satisfaction",
+            "net",
+            "today.served",
+        ),
+    ),  # fmt: skip
+    Phase("expire", loop.expire, reads=("needs",), writes=("needs", "pop.trust", "pop.satisfaction")),
+    Phase("weekly_ties", _weekly_ties, WEEKLY, reads=("net", "pop"), writes=("net",)),
+    Phase("tie_counts", lambda m: m.refresh_tie_counts(), WEEKLY, reads=("net",), writes=("tie_counts",)),
+    Phase(
+        "weekly_awareness",
+        loop.weekly_awareness,
+        WEEKLY,
+        reads=("net", "tie_counts", "pop.awareness"),
+        writes=("pop.awareness",),
+    ),  # fmt: skip
+    Phase("month_draws", _month_draws, MONTHLY, reads=_PR, writes=("today.month_draws",)),
+    Phase(
+        "volunteer_reviews",
+        _volunteer_reviews,
+        MONTHLY,
+        reads=("providers", "today.month_draws"),
+        writes=("providers", "agents"),
+    ),  # fmt: skip
+    Phase("unit_reviews", _unit_reviews, MONTHLY, reads=("providers", "today.month_draws"), writes=_PR),
+    Phase(
+        "recruitment",
+        _recruitment,
+        MONTHLY,
+        reads=("pop", "provider_of_resident"),
+        writes=("providers", "provider_of_resident", "agents"),
+    ),  # fmt: skip
+    Phase(
+        "monthly_drift",
+        loop.monthly_drift,
+        MONTHLY,
+        reads=("tie_counts", "pop.satisfaction", "pop.awareness"),
+        writes=("pop.satisfaction", "pop.awareness"),
+    ),  # fmt: skip
+    Phase("month_reset", _month_reset, MONTHLY, reads=(), writes=_PR),
 )
+
+
+def assemble(core: Iterable[Phase], services: Iterable[Service]) -> tuple[Phase, ...]:
+    """The day's phases: ``core`` in order, each service's phases placed where they say.
+
+    Services are taken in order, and each one's phases in the order it declares them;
+    several phases placed after (or before) the same phase keep that order.
+    """
+    table: list[Phase] = list(core)
+    for service in services:
+        for phase in service.phases():
+            phase = replace(phase, service=service.name)
+            names = [p.name for p in table]
+            if phase.name in names:
+                raise InputError(f"service '{service.name}': phase '{phase.name}' is declared twice")
+            anchor = phase.after or phase.before
+            if bool(phase.after) == bool(phase.before) or anchor not in names:
+                raise InputError(
+                    f"service '{service.name}': phase '{phase.name}' must name exactly one existing "
+                    f"phase in after= or before= (got after={phase.after!r}, before={phase.before!r})"
+                )
+            at = names.index(anchor)
+            if phase.after:  # past the phases already placed after the anchor, and theirs
+                placed = {anchor}
+                at += 1
+                while at < len(table) and table[at].service and table[at].after in placed:
+                    placed.add(table[at].name)
+                    at += 1
+            table.insert(at, phase)
+    return tuple(table)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .needs import NeedState
+from .needs import NeedState, is_unmet
 from .population import Employment
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class Window:
 
     @cached_property
     def unmet(self) -> np.ndarray:
-        return self.state >= NeedState.EXPIRED  # EXPIRED or LAPSED
+        return is_unmet(self.state)
 
     def network_cached(self, key: str, fn: Callable[[], float]) -> float:
         """A value that depends only on the ties, recomputed when the network changes."""
@@ -98,15 +98,52 @@ class Window:
         return self.d1 - self.d0 + 1
 
 
+DIRECTIONS = ("higher", "lower", "none")
+
+
 @dataclass(frozen=True)
 class Metric:
-    """One outcome: ``fn(window, group) -> float``."""
+    """One outcome, declared once: ``fn(window, group) -> float`` and how to read it.
+
+    Attributes:
+        name: column name (``name.group`` for each reporting group when ``by_group``).
+        unit: its unit.
+        definition: what it counts, in one line.
+        fn: the computation over a :class:`Window` for one group.
+        by_group: also reported for each group of :data:`GROUPS`.
+        label: a short label for tables, plots and briefs.
+        direction: which way is better: "higher", "lower" or "none" (a cost, an input, a count).
+        headline: rank in the headline table of comparisons and briefs (0: not a headline).
+        run_table: shown in the table ``govsim run`` prints.
+        sweep: reported by sweeps by default.
+    """
 
     name: str
     unit: str
     definition: str
     fn: Callable[[Window, str], float]
     by_group: bool = False
+    label: str = ""
+    direction: str = "none"
+    headline: int = 0
+    run_table: bool = False
+    sweep: bool = False
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"metric {self.name}: direction {self.direction!r} not in {DIRECTIONS}")
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
+
+    @property
+    def better(self) -> str | None:
+        """``direction`` as the comparison tables read it (None: no better side)."""
+        return None if self.direction == "none" else self.direction
+
+    @property
+    def fmt(self) -> str:
+        """How to print a value: shares as percentages, others with two decimals."""
+        return "{:.1%}" if self.unit == "share" else "{:,.2f}"
 
 
 def count(mask) -> float:

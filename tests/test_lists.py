@@ -6,7 +6,7 @@ import pytest
 from sim import GovModel, Params
 from sim.lists import three_lists
 from sim.needs import NeedState
-from sim.projects import ProjectState
+from sim.services.projects import ProjectState
 
 
 def test_three_lists_add_up_across_communities():

@@ -13,70 +13,37 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .. import metrics
+from ..window import Metric
 from .matrix import MatrixResult
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """A headline outcome: which way is better and how to print it."""
-
-    name: str
-    label: str
-    better: str | None  # "lower", "higher" or None (a cost or an input)
-
-    @property
-    def unit(self) -> str:
-        return UNITS.get(self.name, "")
-
-
-UNITS = {m.name: m.unit for m in metrics.METRICS} | {
-    "residents_served": "residents",
-    "residents_unmet": "residents",
-}
-HEADLINE: tuple[Outcome, ...] = (
-    Outcome("unmet_need_rate", "Unmet need", "lower"),
-    Outcome("hidden_need_rate", "Hidden unmet need", "lower"),
-    Outcome("response_days_median", "Response time, median", "lower"),
-    Outcome("satisfaction_true", "True satisfaction", "higher"),
-    Outcome("satisfaction_reported", "Reported satisfied (ratings)", "higher"),
-    Outcome("trust", "Trust in committee", "higher"),
-    Outcome("ties_per_person", "Neighbour ties per person", "higher"),
-    Outcome("isolated_share", "Isolated residents", "lower"),
-    Outcome("volunteers_active", "Active volunteers", "higher"),
-    Outcome("volunteer_hours", "Volunteer hours", None),
-    Outcome("served", "Needs served", "higher"),
-    Outcome("residents_served", "Residents served", "higher"),
-    Outcome("care_worsened", "Care need worsened", "lower"),
-    Outcome("canteen_meals_per_day", "Canteen meals per day", "higher"),
-    Outcome("placements_platform", "Job placements (platform)", "higher"),
-    Outcome("unemployment_rate", "Unemployment rate", "lower"),
-    Outcome("projects_completed", "Projects completed", "higher"),
-    Outcome("cost_yuan", "Cost", None),
-    Outcome("cost_per_service", "Cost per service", "lower"),
-)
+UNITS = {m.name: m.unit for m in metrics.METRICS}
+HEADLINE: tuple[Metric, ...] = metrics.headline()
+"""The headline outcomes, in rank order, as the outcome registry (:mod:`sim.metrics`) declares them."""
 EQUITY_OUTCOMES = ("unmet_need_rate", "response_days_median", "satisfaction_true", "trust")
 N_BOOT = 2000
 LEVEL = 0.95
 BOOT_SEED = 20250
 
 
-def outcome(name: str) -> Outcome:
-    """The headline entry for ``name``, or a plain one."""
-    for o in HEADLINE:
-        if o.name == name:
-            return o
-    return Outcome(name, name.replace("_", " ").capitalize(), None)
+def outcome(name: str) -> Metric:
+    """The registry's entry for ``name`` (``name.group`` reads its metric, labelled with the group);
+    a plain entry, with no better side, for a column the registry does not declare."""
+    base, _, group = name.partition(".")
+    for m in metrics.METRICS:
+        if m.name == base:
+            return replace(m, name=name, label=f"{m.label} ({group})") if group else m
+    return Metric(name, "", "", lambda w, g: float("nan"), label=name.replace("_", " ").capitalize())
 
 
 def outcome_names(table: pd.DataFrame) -> list[str]:
     """Every outcome in a summaries table: headline ones first, then every other metric."""
-    names = [o.name for o in HEADLINE] + [m.name for m in metrics.METRICS] + ["residents_unmet"]
+    names = [o.name for o in HEADLINE] + [m.name for m in metrics.METRICS]
     return [n for n in dict.fromkeys(names) if n in table]
 
 

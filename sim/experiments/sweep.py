@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import metrics
 from ..errors import InputError
 from ..params import Params, allowed
 from .executors import Executor
@@ -32,14 +33,7 @@ from .scenario import Scenario
 from .stats import HEADLINE, summaries
 
 DESIGNS = ("grid", "lhs")
-SWEEP_OUTCOMES = (
-    "unmet_need_rate",
-    "hidden_need_rate",
-    "satisfaction_true",
-    "trust",
-    "volunteers_active",
-    "cost_yuan",
-)
+SWEEP_OUTCOMES = tuple(m.name for m in metrics.METRICS if m.sweep)
 
 
 @dataclass(frozen=True)

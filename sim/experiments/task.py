@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import metrics
 from ..model import GovModel
-from ..needs import NeedState
+from ..needs import NeedState, is_unmet
 from ..runner import tidy
 from .scenario import Scenario
 
@@ -109,9 +109,8 @@ def simulate(scenario: Scenario, seed: int, days: int) -> tuple[pd.DataFrame, di
     model = GovModel(params, seed, policies=policies)
     model.run(days)
     summary = metrics.report(model, 0, model.day)
-    grid, _, unmet = grid_table(model)
+    grid, _, _ = grid_table(model)
     summary.setdefault("residents", float(model.pop.n))
-    summary.setdefault("residents_unmet", unmet)
     return tidy(model), summary, grid
 
 
@@ -127,7 +126,7 @@ def grid_table(model: GovModel) -> tuple[pd.DataFrame, float, float]:
     n_grid = len(pop.grid_community)
     closed = needs.day_closed >= 0
     state = needs.state
-    unmet = closed & np.isin(state, (NeedState.EXPIRED, NeedState.LAPSED))
+    unmet = closed & is_unmet(state)
     grid_of = pop.grid[needs.resident]
     residents = np.bincount(pop.grid, minlength=n_grid)
     safe = np.maximum(residents, 1)
