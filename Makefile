@@ -9,7 +9,7 @@ OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 4
 
-.PHONY: demo test lint format bench calibrate venv clean
+.PHONY: demo test lint format bench calibrate docs venv clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -42,6 +42,9 @@ bench: $(STAMP)
 
 calibrate: $(STAMP)
 	$(PY) -m sim.calibration --seeds 10 --out docs/calibration.md
+
+docs: $(STAMP)
+	$(PY) -m sim.docgen docs/ODD.md
 
 clean:
 	rm -rf results .pytest_cache .ruff_cache
