@@ -44,15 +44,16 @@ EQ_KEYS: tuple[str, ...] = (
     "serve",
     "canteen_books",
     "expire",
+    "start_training",
     "projects_progress",
-    "market_day",
     "joint_meeting",
     "winter_needs",
     "new_project_needs",
-    "start_training",
+    "market_day",
     "weekly_classes",
     "weekly_ties",
     "tie_counts",
+    "canteen_peers",
     "weekly_awareness",
     "month_draws",
     "volunteer_reviews",
@@ -68,18 +69,6 @@ EQ_KEYS: tuple[str, ...] = (
     "build_services",
     "cost",
 )
-# Phases of the schedule that run several of the keys above in one step.
-SPLIT: dict[str, tuple[str, ...]] = {
-    "weekly_network": ("weekly_classes", "weekly_ties", "tie_counts", "weekly_awareness"),
-    "monthly_actors": (
-        "month_draws",
-        "volunteer_reviews",
-        "unit_reviews",
-        "recruitment",
-        "monthly_drift",
-        "month_reset",
-    ),
-}
 SEEDS = range(5)
 
 
@@ -218,9 +207,9 @@ def structure_table() -> str:
         put("active volunteers", (vol & (pr.state == ProviderState.ACTIVE)).sum())
         put("partner units", (pr.kind == ProviderKind.UNIT).sum())
         put("units' money budgets (yuan a year)", pr.budget_left.sum())
-        put("diners (in the lunch choice)", len(m.diner_rows))
-        put("diners' mean distance to the canteen (km)", m.diner_distance.mean(), _num)
-        put("class members", len(m.class_members))
+        put("diners (in the lunch choice)", len(m.canteens.diner_rows))
+        put("diners' mean distance to the canteen (km)", m.canteens.diner_distance.mean(), _num)
+        put("class members", len(m.activities.class_members))
         put("projects on the needs list", len(m.projects.cost))
         put("expected needs a day (sum of day-0 rates)", m.rates_day0.sum(), _num)
     rows = [(name, values, fmts[name]) for name, values in stats.items()]
@@ -259,8 +248,26 @@ def network_table() -> str:
     return intro + "\n".join(lines)
 
 
+def schedule_table() -> str:
+    """The default model's phases in run order: service, cadence, reads, writes, what happens."""
+    from .model import GovModel  # the model is heavy to import; only this table needs it
+
+    small = Params().replace(households_per_community=300, households_per_grid=100)
+    model = GovModel(small, 0, collect=False)
+    lines = ["| # | phase | service | when | reads | writes | what happens |", "|---" * 7 + "|"]
+    for i, p in enumerate(model.phases, 1):
+        doc = " ".join((p.fn.__doc__ or "").strip().split("\n\n")[0].split())
+        if not doc:
+            raise ValueError(f"phase {p.name}: its function has no docstring to describe it")
+        when = getattr(p.when, "label", p.when.__name__)
+        cells = [str(i), f"`{p.name}`", p.service or "—", when, ", ".join(p.reads), ", ".join(p.writes), doc]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 REGIONS: dict[str, Callable[[], str]] = {
     "params": params_table,
+    "schedule": schedule_table,
     "structure": structure_table,
     "network": network_table,
 }

@@ -44,6 +44,9 @@ def daily(model: GovModel) -> bool:
     return True
 
 
+daily.label = "daily"  # type: ignore[attr-defined]
+
+
 def every(days: int) -> Cadence:
     """True on the last day of each period of ``days`` days."""
 
@@ -51,15 +54,17 @@ def every(days: int) -> Cadence:
         return (model.day + 1) % days == 0
 
     when.__name__ = f"every_{days}_days"
+    when.label = f"every {days} days"  # type: ignore[attr-defined]
     return when
 
 
-def on_day_of_year(days: Callable[[GovModel], set[int]]) -> Cadence:
-    """True on the days of the year (0 = 1 January) that ``days(model)`` lists."""
+def on_day_of_year(days: Callable[[GovModel], set[int]], label: str) -> Cadence:
+    """True on the days of the year (0 = 1 January) that ``days(model)`` lists; ``label`` says which."""
 
     def when(model: GovModel) -> bool:
         return model.day % 365 in days(model)
 
+    when.label = label  # type: ignore[attr-defined]
     return when
 
 
@@ -88,6 +93,7 @@ class Phase:
 
 
 def _apply_policies(model: GovModel) -> None:
+    """Policies starting or ending today start or end."""
     for policy in model.policies:
         if policy.start_day == model.day:
             policy.start(model)
@@ -96,7 +102,13 @@ def _apply_policies(model: GovModel) -> None:
 
 
 def _weekly_ties(model: GovModel) -> None:
+    """Ties are used, decay, form and close triads; the week's changes are consolidated."""
     weekly_ties(model.net, model.pop, model.params, model.streams, model.day)
+
+
+def _tie_counts(model: GovModel) -> None:
+    """Tie counts, kin and informal helpers per resident, from this week's ties."""
+    model.refresh_tie_counts()
 
 
 def _month_draws(model: GovModel) -> None:
@@ -108,17 +120,19 @@ def _month_draws(model: GovModel) -> None:
 
 
 def _volunteer_reviews(model: GovModel) -> None:
-    """All volunteers at once: each review touches only its own row and draws."""
+    """Volunteers' motivation moves; they rest, return or drop out (all at once, as columns)."""
     if Volunteer in model.agents_by_type:
         review_volunteers(model, list(model.agents_by_type[Volunteer]))
 
 
 def _unit_reviews(model: GovModel) -> None:
+    """Partner units' motivation and the hours they offer follow their use and ratings."""
     if PartnerUnit in model.agents_by_type:
         model.agents_by_type[PartnerUnit].shuffle_do("monthly_review")
 
 
 def _recruitment(model: GovModel) -> None:
+    """Committees recruit volunteers among adults who are not yet volunteers."""
     for committee in model.committees:
         committee.recruit()
 
@@ -167,7 +181,7 @@ CORE_PHASES: tuple[Phase, ...] = (
     ),  # fmt: skip
     Phase("expire", loop.expire, reads=("needs",), writes=("needs", "pop.trust", "pop.satisfaction")),
     Phase("weekly_ties", _weekly_ties, WEEKLY, reads=("net", "pop"), writes=("net",)),
-    Phase("tie_counts", lambda m: m.refresh_tie_counts(), WEEKLY, reads=("net",), writes=("tie_counts",)),
+    Phase("tie_counts", _tie_counts, WEEKLY, reads=("net",), writes=("tie_counts",)),
     Phase(
         "weekly_awareness",
         loop.weekly_awareness,

@@ -96,7 +96,8 @@ def test_a_phase_writes_only_what_it_declares():
             assert not undeclared, f"day {model.day}: {phase.name} wrote {undeclared} undeclared"
             seen_run.add(phase.name)
     # The check saw the month's reviews, the quarter's needs and a joint meeting.
-    assert {"volunteer_reviews", "monthly_care", "monthly_jobs", "new_project_needs", "joint_meeting"} <= seen_run
+    expected = {"volunteer_reviews", "monthly_care", "monthly_jobs", "new_project_needs", "joint_meeting"}
+    assert expected <= seen_run
 
 
 def test_the_check_catches_an_undeclared_write():
@@ -116,9 +117,12 @@ class LibraryVisits(Service):
     keyed = ("library_visit",)
     outcomes = (
         Metric(
-            "library_visits", "visits", "library visits by elders",
+            "library_visits",
+            "visits",
+            "library visits by elders",
             lambda w, g: count((w.model.library.visit_day >= w.d0) & (w.model.library.visit_day <= w.d1)),
-            label="Library visits", direction="higher",
+            label="Library visits",
+            direction="higher",
         ),  # fmt: skip
     )
 
@@ -129,8 +133,12 @@ class LibraryVisits(Service):
     def phases(self) -> tuple[Phase, ...]:
         return (
             Phase(
-                "library_visits", self.visit, WEEKLY, reads=("pop.elder", "pop.care_level"),
-                writes=("library.visit_day",), after="weekly_awareness",
+                "library_visits",
+                self.visit,
+                WEEKLY,
+                reads=("pop.elder", "pop.care_level"),
+                writes=("library.visit_day",),
+                after="weekly_awareness",
             ),  # fmt: skip
         )
 

@@ -26,6 +26,9 @@ def market_days(model: GovModel) -> bool:
     return n > 0 and (model.day % 30) % max(1, 30 // n) == 0
 
 
+market_days.label = "market days"  # type: ignore[attr-defined]
+
+
 class Activities(Service):
     """Classes and markets; ``class_members`` are the elders enrolled when the model was built."""
 

@@ -140,7 +140,7 @@ class Jobs(Service):
             Phase(
                 "start_training",
                 self.start_training,
-                on_day_of_year(lambda m: training_days(m.params)),
+                on_day_of_year(lambda m: training_days(m.params), "training days"),
                 reads=("pop.employment", "params"),
                 writes=("jobs.trained_until", "jobs.trainings"),
                 after="expire",

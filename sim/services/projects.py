@@ -149,7 +149,7 @@ class JointProjects(Service):
             Phase(
                 "new_year_budgets",
                 self.new_year_budgets,
-                on_day_of_year(lambda m: {0}),
+                on_day_of_year(lambda m: {0}, "1 January"),
                 reads=("params",),
                 writes=("providers",),
                 after="policies",
@@ -164,7 +164,7 @@ class JointProjects(Service):
             Phase(
                 "joint_meeting",
                 self.joint_meeting,
-                on_day_of_year(_meeting_days),
+                on_day_of_year(_meeting_days, "meeting days"),
                 reads=(book, "providers", "params"),
                 writes=(book, "providers"),
                 after="expire",
@@ -172,7 +172,7 @@ class JointProjects(Service):
             Phase(
                 "winter_needs",
                 self.winter_needs,
-                on_day_of_year(lambda m: {WINTER_START}),
+                on_day_of_year(lambda m: {WINTER_START}, "1 December"),
                 reads=(book, "params"),
                 writes=(book,),
                 after="expire",
