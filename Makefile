@@ -9,7 +9,7 @@ OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 4
 
-.PHONY: demo test lint format bench calibrate docs venv clean
+.PHONY: demo test check lint format bench bench-versus calibrate docs venv clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -29,6 +29,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The edit-test loop: every test not marked slow (under a minute on 2 cores).
+check: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,6 +43,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+
+# Two revisions side by side: make bench-versus OLD=<commit> [NEW=HEAD]
+bench-versus: $(STAMP)
+	$(PY) benchmarks/versus.py $(OLD) $(or $(NEW),HEAD)
 
 calibrate: $(STAMP)
 	$(PY) -m sim.calibration --seeds 10 --out docs/calibration.md

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # make check skips this module
+
 BENCH = Path(__file__).parent.parent / "benchmarks" / "bench.py"
 
 

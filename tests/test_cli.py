@@ -81,6 +81,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, needle):
     assert not out.exists(), "bad input writes nothing"
 
 
+@pytest.mark.slow
 def test_params_and_metrics_listings():
     r = _govsim("params", "--json")
     rows = json.loads(r.stdout)

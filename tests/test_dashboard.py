@@ -18,6 +18,8 @@ from sim.dashboard.levers import LEVERS, build_params, model_params
 from sim.errors import InputError
 from sim.params import Params
 
+pytestmark = pytest.mark.slow  # make check skips this module
+
 CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 # Flags for a root, sandbox-less, offline machine (docs/design.md): without the background-networking
 # flags Chromium keeps trying to reach Google's hosts and the closed network refuses it.

@@ -24,17 +24,20 @@ def base():
     return Params()
 
 
+@pytest.mark.slow
 def test_without_volunteers_unmet_need_rises(base):
     none = base.replace(volunteer_registration=0.0, recruitment_month=0.0)
     diff = _paired("unmet_need_rate", base, none)
     assert np.all(diff > 0.05), diff
 
 
+@pytest.mark.slow
 def test_closed_loop_lowers_unmet_need_of_elders_living_alone(base):
     diff = _paired("unmet_need_rate.elderly_alone", base.replace(dispatch_rule="none"), base)
     assert np.all(diff < -0.05), diff
 
 
+@pytest.mark.slow
 def test_more_grid_visits_lower_hidden_needs(base):
     more = base.replace(grid_visits_per_worker_day=12.0)
     diff = _paired("hidden_need_rate", base, more)

@@ -21,6 +21,8 @@ from sim import GovModel, Params
 from sim.params import BYTES_PER_RESIDENT, DISTRICT_COMMUNITIES
 from sim.runner import community_table
 
+pytestmark = pytest.mark.slow  # make check skips this module
+
 
 def _table(params: Params, seed: int, days: int) -> pd.DataFrame:
     model = GovModel(params, seed, collect=False)

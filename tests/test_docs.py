@@ -16,6 +16,7 @@ ODD = ROOT / "docs" / "ODD.md"
 SOURCES = ROOT / "docs" / "sources.md"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(docgen.REGIONS))
 def test_odd_generated_regions_are_current(name):
     """Each generated region of ODD.md is what `make docs` produces now."""

@@ -48,6 +48,7 @@ def _tables(root: Path) -> dict[str, pd.DataFrame]:
     return {str(p.relative_to(root)): pd.read_parquet(p) for p in sorted(root.rglob("*.parquet"))}
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_executor_or_workers(tmp_path, pair):
     specs = build_matrix(pair, reps=2, days=DAYS)
     outs = {}
@@ -113,6 +114,7 @@ def _fail_no_loop_rep1(spec: RunSpec):
     return execute(spec)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["sequential", "process"])
 def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path, pair, executor):
     out = tmp_path / "out"

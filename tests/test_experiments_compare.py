@@ -89,6 +89,7 @@ def _diff(comp, scenario, outcome="unmet_need_rate", group="all"):
     return d[(d.scenario == scenario) & (d.outcome == outcome) & (d.group == group)].iloc[0]
 
 
+@pytest.mark.slow
 def test_a_known_effect_excludes_zero_and_a_vs_a_covers_it(comparison):
     no_loop = _diff(comparison, "no_closed_loop")
     assert no_loop.n == 3 and no_loop.ci_low > 0 and no_loop.excludes_zero
@@ -98,6 +99,7 @@ def test_a_known_effect_excludes_zero_and_a_vs_a_covers_it(comparison):
     assert (comparison.diffs[comparison.diffs.scenario == "baseline_copy"]["diff"].fillna(0) == 0).all()
 
 
+@pytest.mark.slow
 def test_differences_cover_groups_and_the_cost_side(comparison):
     groups = set(comparison.diffs[comparison.diffs.outcome == "unmet_need_rate"].group)
     assert groups == {"all", "elderly_alone", "migrant_children", "job_seekers"}
@@ -107,6 +109,7 @@ def test_differences_cover_groups_and_the_cost_side(comparison):
     assert np.isnan(costs.loc["no_closed_loop", "yuan_per_extra_resident"])  # serves no more residents
 
 
+@pytest.mark.slow
 def test_brief_is_self_contained_with_plots(comparison):
     files = comparison.files
     html = files["brief"].read_text()
@@ -130,6 +133,7 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
     }
 
 
+@pytest.mark.slow
 def test_cli_compare_prints_table_and_bad_input_leaves_output_untouched(tmp_path, capsys):
     out = tmp_path / "out"
     args = [
@@ -180,6 +184,7 @@ def test_cli_compare_prints_table_and_bad_input_leaves_output_untouched(tmp_path
     assert [p.name for p in other.iterdir()] == ["thesis.docx"]
 
 
+@pytest.mark.slow
 def test_sweep_grid_is_resumable_and_shares_the_store(tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["sweep", "--lever", "volunteer_registration=0.05:0.15:2", "--lever", "partner_units=6,18"]

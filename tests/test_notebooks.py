@@ -9,6 +9,8 @@ import pytest
 
 from sim.cli import main
 
+pytestmark = pytest.mark.slow  # make check skips this module
+
 nbformat = pytest.importorskip("nbformat", reason="notebook tests need the dev extra")
 nbclient = pytest.importorskip("nbclient", reason="notebook tests need the dev extra")
 

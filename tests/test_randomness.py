@@ -128,6 +128,7 @@ def _cli_run(tmp_path, name, seed):
     return out
 
 
+@pytest.mark.slow
 def test_same_seed_in_two_fresh_processes_gives_identical_files(tmp_path):
     a, b = _cli_run(tmp_path, "a", 7), _cli_run(tmp_path, "b", 7)
     for name in ("daily.csv", "summary.json", "run.json"):

@@ -157,6 +157,7 @@ def test_new_policy_kinds_need_only_a_toml_file(tmp_path, monkeypatch):
     assert s.build()[1] == (_Noop(start_day=3, strength=2.0),)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.name for p in REPO_SCENARIOS.glob("*.py")))
 def test_scenario_scripts_run_end_to_end(tmp_path, script):
     out = tmp_path / "out"

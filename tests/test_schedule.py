@@ -79,6 +79,7 @@ def test_every_read_was_built_or_written_earlier_that_day():
     model.steps = 0
 
 
+@pytest.mark.slow
 def test_a_phase_writes_only_what_it_declares():
     model = GovModel(SMALL, seed=4, collect=False)
     seen_run = set()

@@ -29,6 +29,7 @@ def _diffs(key, base=DEFAULT, other=None, policies=(), days=DAYS):
     return np.array(b) - np.array(a)
 
 
+@pytest.mark.slow
 def test_second_canteen_feeds_more_elderly_alone_and_fewer_go_without_lunch():
     """Unmet meal need of those who can walk is a day without a proper lunch."""
     policy = (AddCanteen(count=1),)
@@ -40,17 +41,20 @@ def test_second_canteen_feeds_more_elderly_alone_and_fewer_go_without_lunch():
     assert unmet.mean() <= 0.005, unmet  # delivered meals are no worse off
 
 
+@pytest.mark.slow
 def test_price_rise_lowers_canteen_uptake():
     d = _diffs("canteen_meals_per_day", other=Params().replace(canteen_price=15.0), days=120)
     assert np.all(d < -10), d
 
 
+@pytest.mark.slow
 def test_more_partner_units_raise_projects_and_pledged_money():
     more = (AddPartnerUnits(count=10),)
     assert np.all(_diffs("money_pledged", policies=more, days=365) > 0)
     assert _diffs("projects_completed", policies=more, days=365).mean() > 1
 
 
+@pytest.mark.slow
 def test_training_raises_placements():
     none = Params().replace(training_projects_year=0)
     d = _diffs("placements_platform", base=none, other=DEFAULT, days=365)
@@ -58,6 +62,7 @@ def test_training_raises_placements():
     assert d.mean() > 0, d
 
 
+@pytest.mark.slow
 def test_no_tutoring_raises_migrant_childrens_unmet_tutoring_need():
     d = _diffs("unmet_rate_tutoring.migrant_children", other=Params().replace(tutoring_programme=0), days=120)
     assert np.all(d > 0.3), d
@@ -106,6 +111,7 @@ def test_canteen_books_balance(busy):
     assert c.table("meals_60plus").sum() <= (c.table("meals_walkin") + c.table("meals_delivered")).sum()
 
 
+@pytest.mark.slow
 def test_unmet_needs_worsen_care():
     """Care levels rise faster where needs go unmet (no volunteers, no staff)."""
     starved = Params().replace(
@@ -148,6 +154,7 @@ def test_bad_service_parameters(key, value, needle):
         Params().replace(**{key: value})
 
 
+@pytest.mark.slow
 def test_calibration_patterns_still_match_on_three_seeds():
     """A short recalibration (3 seeds) matches every pattern, as docs/calibration.md says for 10."""
     from sim.calibration import calibrate

@@ -1,0 +1,89 @@
+"""Two revisions of govsim timed side by side on this machine (``make bench-versus OLD=rev``).
+
+Each revision is checked out into a temporary git worktree; every repetition runs
+in a fresh process with that worktree first on ``PYTHONPATH``, and repetitions
+alternate between the revisions (A B A B ...) so that drift in the machine's
+speed falls on both alike. Reports the median wall time of building and running
+the default community for a year (and, with ``--district``, the 193-community
+district for ``--district-days`` days) and the ratio new / old.
+
+    python benchmarks/versus.py OLD [NEW] [--reps 5] [--days 365] [--district]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_CHILD = """
+import sys, time
+from sim import GovModel, Params
+days, communities = int(sys.argv[1]), int(sys.argv[2])
+t0 = time.perf_counter()
+m = GovModel(Params().replace(communities=communities), seed=0)
+m.run(days)
+print(time.perf_counter() - t0)
+"""
+
+
+def _time(tree: Path, days: int, communities: int) -> float:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(days), str(communities)],
+        env=env, cwd=tree, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(out.stdout.split()[-1])
+
+
+def _worktree(rev: str, where: Path) -> Path:
+    tree = where / rev.replace("/", "_")
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
+                   capture_output=True)  # fmt: skip
+    return tree
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("old", help="the revision to compare against (e.g. a commit or main~3)")
+    ap.add_argument("new", nargs="?", default="HEAD", help="the revision to time (default HEAD)")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--district", action="store_true", help="also the 193-community district")
+    ap.add_argument("--district-days", type=int, default=365)
+    args = ap.parse_args()
+    cases = [("community-year", args.days, 1)]
+    if args.district:
+        cases.append((f"district, {args.district_days} days", args.district_days, 193))
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {}
+        try:
+            for rev in (args.old, args.new):
+                trees[rev] = _worktree(rev, Path(tmp))
+            print(
+                f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.reps} alternating reps each"
+            )
+            print(f"{'case':24s} {args.old:>14s} {args.new:>14s}  new/old   (median s)")
+            for name, days, communities in cases:
+                times: dict[str, list[float]] = {rev: [] for rev in trees}
+                for _ in range(args.reps):
+                    for rev, tree in trees.items():
+                        times[rev].append(_time(tree, days, communities))
+                old, new = (statistics.median(times[r]) for r in (args.old, args.new))
+                print(f"{name:24s} {old:14.3f} {new:14.3f}  {new / old:7.3f}")
+                for rev in trees:
+                    print(f"  {rev}: " + " ".join(f"{t:.3f}" for t in times[rev]))
+        finally:
+            for tree in trees.values():
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                )
+
+
+if __name__ == "__main__":
+    main()
