@@ -30,9 +30,70 @@ def estimate_memory(communities: int, households_per_community: int) -> tuple[in
     return residents, BASE_BYTES + residents * BYTES_PER_RESIDENT
 
 
-def _p(default, unit: str, lo=None, hi=None, tag: str = "E", doc: str = "", choices=None):
-    """Declare one parameter field with its metadata."""
-    meta = {"unit": unit, "lo": lo, "hi": hi, "tag": tag, "doc": doc, "choices": choices}
+# The ODD submodel a parameter belongs to (docs/ODD.md, section 7): the model's phase names,
+# the build steps (section 5), ``cost`` (the cost accounting) and ``structure`` (what is built).
+EQUATIONS = (
+    "policies",
+    "new_year_budgets",
+    "arise_needs",
+    "choose_lunch",
+    "meals_by_own_means",
+    "informal_help",
+    "residents_order",
+    "grid_visits",
+    "dispatch",
+    "serve",
+    "canteen_books",
+    "expire",
+    "projects_progress",
+    "market_day",
+    "joint_meeting",
+    "winter_needs",
+    "new_project_needs",
+    "start_training",
+    "weekly_classes",
+    "weekly_ties",
+    "tie_counts",
+    "weekly_awareness",
+    "month_draws",
+    "volunteer_reviews",
+    "unit_reviews",
+    "recruitment",
+    "monthly_drift",
+    "monthly_care",
+    "monthly_jobs",
+    "build_population",
+    "build_network",
+    "build_providers",
+    "build_services",
+    "cost",
+    "structure",
+)
+BUILD_STEPS = ("build_population", "build_network", "build_providers", "build_services", "structure")
+
+
+def _p(
+    default,
+    unit: str,
+    lo=None,
+    hi=None,
+    tag: str = "E",
+    doc: str = "",
+    choices=None,
+    *,
+    eq: str,
+    build: bool = False,
+):
+    """Declare one parameter field with its metadata.
+
+    ``eq`` names the submodel whose equation reads it (one of :data:`EQUATIONS`);
+    ``build`` marks a parameter read only when the model is built (:data:`BUILD_ONLY`).
+    """
+    if eq not in EQUATIONS:
+        raise ValueError(f"unknown submodel eq={eq!r}; expected one of {', '.join(EQUATIONS)}")
+    meta = {
+        "unit": unit, "lo": lo, "hi": hi, "tag": tag, "doc": doc, "choices": choices, "eq": eq, "build": build
+    }  # fmt: skip
     return field(default=default, metadata=meta)
 
 
@@ -41,135 +102,352 @@ class Params:
     """Model parameters with defaults for a Tiexi-like community (docs/sources.md)."""
 
     # --- structure -------------------------------------------------------
-    communities: int = _p(1, "communities", 1, 193, "A", "communities built (193 = Tiexi)")
+    communities: int = _p(
+        1, "communities", 1, 193, "A", "communities built (193 = Tiexi)", eq="structure", build=True
+    )
     first_community: int = _p(
-        0, "community index", 0, 192, "A", "district index of the first community built (Tiexi: 0-192)"
+        0,
+        "community index",
+        0,
+        192,
+        "A",
+        "district index of the first community built (Tiexi: 0-192)",
+        eq="structure",
+        build=True,
     )
-    subdistricts: int = _p(17, "subdistricts", 1, 193, "A", "subdistricts the district's communities fall in")
+    subdistricts: int = _p(
+        17,
+        "subdistricts",
+        1,
+        193,
+        "A",
+        "subdistricts the district's communities fall in",
+        eq="structure",
+        build=True,
+    )
     households_per_community: int = _p(
-        3165, "households", 50, 20000, "S", "~6,900 residents / 2.18 persons per household"
+        3165,
+        "households",
+        50,
+        20000,
+        "S",
+        "~6,900 residents / 2.18 persons per household",
+        eq="build_population",
+        build=True,
     )
-    households_per_grid: int = _p(200, "households", 20, 2000, "A", "urban grid size")
-    households_per_building: int = _p(20, "households", 2, 200, "S", "a 楼栋 building")
+    households_per_grid: int = _p(
+        200, "households", 20, 2000, "A", "urban grid size", eq="build_population", build=True
+    )
+    households_per_building: int = _p(
+        20, "households", 2, 200, "S", "a 楼栋 building", eq="build_population", build=True
+    )
 
     # --- household mix (shares of households; must sum to 1) --------------
-    hh_elder_alone: float = _p(0.07, "share", 0, 1, "E", "one person aged 60+")
-    hh_elder_couple: float = _p(0.10, "share", 0, 1, "E", "two people aged 60+ (empty nest)")
-    hh_elder_adult_child: float = _p(0.10, "share", 0, 1, "E", "elder(s) with an adult child")
-    hh_three_generation: float = _p(0.08, "share", 0, 1, "E", "elder(s), couple and a child")
-    hh_single_adult: float = _p(0.20, "share", 0, 1, "E", "one adult aged 18-59")
-    hh_couple: float = _p(0.15, "share", 0, 1, "E", "two adults, no child")
-    hh_couple_child: float = _p(0.22, "share", 0, 1, "E", "two adults and a child")
-    hh_single_parent: float = _p(0.08, "share", 0, 1, "E", "one adult and a child")
+    hh_elder_alone: float = _p(
+        0.07, "share", 0, 1, "E", "one person aged 60+", eq="build_population", build=True
+    )
+    hh_elder_couple: float = _p(
+        0.10, "share", 0, 1, "E", "two people aged 60+ (empty nest)", eq="build_population", build=True
+    )
+    hh_elder_adult_child: float = _p(
+        0.10, "share", 0, 1, "E", "elder(s) with an adult child", eq="build_population", build=True
+    )
+    hh_three_generation: float = _p(
+        0.08, "share", 0, 1, "E", "elder(s), couple and a child", eq="build_population", build=True
+    )
+    hh_single_adult: float = _p(
+        0.20, "share", 0, 1, "E", "one adult aged 18-59", eq="build_population", build=True
+    )
+    hh_couple: float = _p(0.15, "share", 0, 1, "E", "two adults, no child", eq="build_population", build=True)
+    hh_couple_child: float = _p(
+        0.22, "share", 0, 1, "E", "two adults and a child", eq="build_population", build=True
+    )
+    hh_single_parent: float = _p(
+        0.08, "share", 0, 1, "E", "one adult and a child", eq="build_population", build=True
+    )
 
     # --- people ----------------------------------------------------------
     migrant_household_share: float = _p(
-        0.43, "share", 0, 1, "S", "working-age households that are migrant; gives ~26 % residents"
+        0.43,
+        "share",
+        0,
+        1,
+        "S",
+        "working-age households that are migrant; gives ~26 % residents",
+        eq="build_population",
+        build=True,
     )
-    unemployment_rate: float = _p(0.05, "share", 0, 0.5, "S", "urban unemployment")
-    inactive_share: float = _p(0.12, "share", 0, 0.8, "E", "working-age adults out of labour force")
+    unemployment_rate: float = _p(
+        0.05, "share", 0, 0.5, "S", "urban unemployment", eq="build_population", build=True
+    )
+    inactive_share: float = _p(
+        0.12,
+        "share",
+        0,
+        0.8,
+        "E",
+        "working-age adults out of labour force",
+        eq="build_population",
+        build=True,
+    )
     disabled_share_elderly: float = _p(
-        0.11, "share", 0, 1, "S", "elderly disabled or semi-disabled (care level 2-3)"
+        0.11,
+        "share",
+        0,
+        1,
+        "S",
+        "elderly disabled or semi-disabled (care level 2-3)",
+        eq="build_population",
+        build=True,
     )
-    mild_care_share_elderly: float = _p(0.15, "share", 0, 1, "E", "elderly needing some help (care level 1)")
+    mild_care_share_elderly: float = _p(
+        0.15,
+        "share",
+        0,
+        1,
+        "E",
+        "elderly needing some help (care level 1)",
+        eq="build_population",
+        build=True,
+    )
     non_cooking_share_elderly: float = _p(
-        0.10, "share", 0, 1, "E", "able elderly who do not cook for themselves"
+        0.10,
+        "share",
+        0,
+        1,
+        "E",
+        "able elderly who do not cook for themselves",
+        eq="build_population",
+        build=True,
     )
-    initial_trust: float = _p(0.6, "0-1", 0, 1, "E", "mean trust in the committee at start")
-    initial_awareness: float = _p(0.5, "0-1", 0, 1, "E", "mean awareness of services at start")
+    initial_trust: float = _p(
+        0.6, "0-1", 0, 1, "E", "mean trust in the committee at start", eq="build_population", build=True
+    )
+    initial_awareness: float = _p(
+        0.5, "0-1", 0, 1, "E", "mean awareness of services at start", eq="build_population", build=True
+    )
 
     # --- neighbourhood network --------------------------------------------
-    building_ties_mean: float = _p(1.5, "ties/person", 0, 20, "E", "ties to other households in the building")
-    compound_ties_mean: float = _p(0.8, "ties/person", 0, 20, "E", "ties elsewhere in the grid/compound")
-    kin_nearby_prob: float = _p(0.3, "probability", 0, 1, "E", "empty-nest elder has kin in the community")
-    closure_rounds: int = _p(2, "rounds", 0, 10, "E", "friend-of-friend closure rounds at build")
-    closure_prob: float = _p(0.25, "probability", 0, 1, "E", "chance per person per closure round")
-    tie_use_week: float = _p(0.4, "probability/week", 0, 1, "E", "a neighbour tie is used in a week")
-    tie_decay_week: float = _p(0.1, "weight/week", 0, 1, "E", "weight lost by an unused non-kin tie")
-    tie_formation_week: float = _p(0.004, "probability/week", 0, 1, "E", "new acquaintance per person")
-    service_tie_prob: float = _p(0.15, "probability", 0, 1, "E", "a completed service creates a tie")
+    building_ties_mean: float = _p(
+        1.5,
+        "ties/person",
+        0,
+        20,
+        "E",
+        "ties to other households in the building",
+        eq="build_network",
+        build=True,
+    )
+    compound_ties_mean: float = _p(
+        0.8, "ties/person", 0, 20, "E", "ties elsewhere in the grid/compound", eq="build_network", build=True
+    )
+    kin_nearby_prob: float = _p(
+        0.3,
+        "probability",
+        0,
+        1,
+        "E",
+        "empty-nest elder has kin in the community",
+        eq="build_network",
+        build=True,
+    )
+    closure_rounds: int = _p(
+        2, "rounds", 0, 10, "E", "friend-of-friend closure rounds at build", eq="build_network", build=True
+    )
+    closure_prob: float = _p(
+        0.25, "probability", 0, 1, "E", "chance per person per closure round", eq="build_network", build=True
+    )
+    tie_use_week: float = _p(
+        0.4, "probability/week", 0, 1, "E", "a neighbour tie is used in a week", eq="weekly_ties"
+    )
+    tie_decay_week: float = _p(
+        0.1, "weight/week", 0, 1, "E", "weight lost by an unused non-kin tie", eq="weekly_ties"
+    )
+    tie_formation_week: float = _p(
+        0.004, "probability/week", 0, 1, "E", "new acquaintance per person", eq="weekly_ties"
+    )
+    service_tie_prob: float = _p(
+        0.15, "probability", 0, 1, "E", "a completed service creates a tie", eq="serve"
+    )
 
     # --- needs (arrival rates) ---------------------------------------------
-    rate_repair: float = _p(1.0, "needs/household/year", 0, 50, "E", "home repair or home help")
-    rate_care: float = _p(0.01, "needs/day per care level", 0, 1, "E", "care visits")
-    rate_meal: float = _p(0.03, "needs/day", 0, 1, "E", "meal delivery, elders who cannot cook")
-    rate_tutoring: float = _p(0.005, "needs/day", 0, 1, "E", "tutoring, school-age children")
-    rate_dispute: float = _p(0.3, "needs/household/year", 0, 20, "E", "neighbour disputes")
-    alone_repair_multiplier: float = _p(3.0, "x", 0, 20, "E", "repair need of elders living alone")
-    migrant_tutoring_multiplier: float = _p(2.0, "x", 0, 20, "E", "tutoring need of migrant children")
+    rate_repair: float = _p(
+        1.0, "needs/household/year", 0, 50, "E", "home repair or home help", eq="arise_needs"
+    )
+    rate_care: float = _p(0.01, "needs/day per care level", 0, 1, "E", "care visits", eq="arise_needs")
+    rate_meal: float = _p(
+        0.03, "needs/day", 0, 1, "E", "meal delivery, elders who cannot cook", eq="arise_needs"
+    )
+    rate_tutoring: float = _p(
+        0.005, "needs/day", 0, 1, "E", "tutoring, school-age children", eq="arise_needs"
+    )
+    rate_dispute: float = _p(0.3, "needs/household/year", 0, 20, "E", "neighbour disputes", eq="arise_needs")
+    alone_repair_multiplier: float = _p(
+        3.0, "x", 0, 20, "E", "repair need of elders living alone", eq="arise_needs"
+    )
+    migrant_tutoring_multiplier: float = _p(
+        2.0, "x", 0, 20, "E", "tutoring need of migrant children", eq="arise_needs"
+    )
 
     # --- ordering and the loop ---------------------------------------------
-    order_base: float = _p(-4.0, "logit/day", -10, 10, "E", "baseline daily chance to order")
-    order_trust_weight: float = _p(2.0, "logit", 0, 10, "E", "effect of trust on ordering")
-    order_awareness_weight: float = _p(1.5, "logit", 0, 10, "E", "effect of awareness on ordering")
-    order_ties_weight: float = _p(0.5, "logit", 0, 10, "E", "effect of neighbour ties (0-5) on ordering")
-    order_household_weight: float = _p(0.5, "logit", 0, 10, "E", "someone at home helps to order")
+    order_base: float = _p(
+        -4.0, "logit/day", -10, 10, "E", "baseline daily chance to order", eq="residents_order"
+    )
+    order_trust_weight: float = _p(
+        2.0, "logit", 0, 10, "E", "effect of trust on ordering", eq="residents_order"
+    )
+    order_awareness_weight: float = _p(
+        1.5, "logit", 0, 10, "E", "effect of awareness on ordering", eq="residents_order"
+    )
+    order_ties_weight: float = _p(
+        0.5, "logit", 0, 10, "E", "effect of neighbour ties (0-5) on ordering", eq="residents_order"
+    )
+    order_household_weight: float = _p(
+        0.5, "logit", 0, 10, "E", "someone at home helps to order", eq="residents_order"
+    )
     elder_order_penalty: float = _p(
-        1.0, "logit", 0, 10, "E", "people 60+ order less (app/phone ordering, not wanting to bother)"
+        1.0,
+        "logit",
+        0,
+        10,
+        "E",
+        "people 60+ order less (app/phone ordering, not wanting to bother)",
+        eq="residents_order",
     )
-    order_wait_days: int = _p(7, "days", 1, 90, "E", "an undispatched order expires after this")
-    hidden_lapse_days: int = _p(14, "days", 1, 180, "E", "an unreported need lapses after this")
-    hours_repair: float = _p(1.5, "hours", 0.1, 24, "E", "provider time per repair / home help")
-    hours_care: float = _p(1.0, "hours", 0.1, 24, "E", "provider time per care visit")
-    hours_meal: float = _p(0.5, "hours", 0.1, 24, "E", "provider time per meal delivery")
-    hours_tutoring: float = _p(1.5, "hours", 0.1, 24, "E", "provider time per tutoring session")
-    hours_dispute: float = _p(2.0, "hours", 0.1, 24, "E", "provider time per mediation")
-    repair_lag_days: int = _p(1, "days", 0, 30, "E", "accepted repair is done after this")
-    neighbour_help_weight: float = _p(0.3, "kin-equivalents", 0, 1, "E", "a neighbour's help vs kin's")
-    informal_help_prob: float = _p(0.04, "probability/day", 0, 1, "E", "kin/neighbours meet a hidden need")
+    order_wait_days: int = _p(7, "days", 1, 90, "E", "an undispatched order expires after this", eq="expire")
+    hidden_lapse_days: int = _p(14, "days", 1, 180, "E", "an unreported need lapses after this", eq="expire")
+    hours_repair: float = _p(
+        1.5, "hours", 0.1, 24, "E", "provider time per repair / home help", eq="dispatch"
+    )
+    hours_care: float = _p(1.0, "hours", 0.1, 24, "E", "provider time per care visit", eq="dispatch")
+    hours_meal: float = _p(0.5, "hours", 0.1, 24, "E", "provider time per meal delivery", eq="dispatch")
+    hours_tutoring: float = _p(
+        1.5, "hours", 0.1, 24, "E", "provider time per tutoring session", eq="dispatch"
+    )
+    hours_dispute: float = _p(2.0, "hours", 0.1, 24, "E", "provider time per mediation", eq="dispatch")
+    repair_lag_days: int = _p(1, "days", 0, 30, "E", "accepted repair is done after this", eq="dispatch")
+    neighbour_help_weight: float = _p(
+        0.3, "kin-equivalents", 0, 1, "E", "a neighbour's help vs kin's", eq="tie_counts"
+    )
+    informal_help_prob: float = _p(
+        0.04, "probability/day", 0, 1, "E", "kin/neighbours meet a hidden need", eq="informal_help"
+    )
     dispatch_rule: str = _p(
-        "closed_loop", "rule", tag="A", doc="点单-派单-接单-评单 or weaker", choices=DISPATCH_RULES
+        "closed_loop",
+        "rule",
+        tag="A",
+        doc="点单-派单-接单-评单 or weaker",
+        choices=DISPATCH_RULES,
+        eq="dispatch",
     )
-    adhoc_dispatch_prob: float = _p(0.5, "probability/day", 0, 1, "E", "ad hoc: order handled today")
-    dispatch_candidates: int = _p(8, "providers", 1, 50, "E", "candidates considered per order")
-    service_quality_noise: float = _p(0.15, "0-1 sd", 0, 1, "E", "spread of service quality")
+    adhoc_dispatch_prob: float = _p(
+        0.5, "probability/day", 0, 1, "E", "ad hoc: order handled today", eq="dispatch"
+    )
+    dispatch_candidates: int = _p(
+        8, "providers", 1, 50, "E", "candidates considered per order", eq="dispatch"
+    )
+    service_quality_noise: float = _p(0.15, "0-1 sd", 0, 1, "E", "spread of service quality", eq="serve")
     rating_satisfied_threshold: float = _p(
-        0.25, "0-1", 0, 1, "E", "true quality above which a rating says satisfied"
+        0.25, "0-1", 0, 1, "E", "true quality above which a rating says satisfied", eq="serve"
     )
-    satisfaction_update: float = _p(0.3, "weight", 0, 1, "E", "pull of one episode on satisfaction")
-    satisfaction_baseline: float = _p(0.7, "0-1", 0, 1, "E", "satisfaction with no needs")
+    satisfaction_update: float = _p(
+        0.3, "weight", 0, 1, "E", "pull of one episode on satisfaction", eq="serve"
+    )
+    satisfaction_baseline: float = _p(0.7, "0-1", 0, 1, "E", "satisfaction with no needs", eq="monthly_drift")
     isolation_satisfaction_penalty: float = _p(
-        0.15, "0-1", 0, 1, "E", "lower baseline satisfaction with no tie outside the household"
+        0.15,
+        "0-1",
+        0,
+        1,
+        "E",
+        "lower baseline satisfaction with no tie outside the household",
+        eq="monthly_drift",
     )
-    satisfaction_recovery_month: float = _p(0.1, "share/month", 0, 1, "E", "drift back to baseline")
-    trust_gain: float = _p(0.06, "trust/episode", 0, 1, "E", "good committee-arranged service")
-    trust_loss: float = _p(0.08, "trust/episode", 0, 1, "E", "an order that expired unserved")
-    awareness_gain_visit: float = _p(0.1, "awareness", 0, 1, "E", "a grid worker's visit")
-    awareness_gain_service: float = _p(0.2, "awareness", 0, 1, "E", "being served")
-    awareness_forget_month: float = _p(0.1, "share/month", 0, 1, "E", "awareness fades without use")
-    awareness_diffusion_week: float = _p(0.05, "share/week", 0, 1, "E", "pull toward ties' awareness")
+    satisfaction_recovery_month: float = _p(
+        0.1, "share/month", 0, 1, "E", "drift back to baseline", eq="monthly_drift"
+    )
+    trust_gain: float = _p(0.06, "trust/episode", 0, 1, "E", "good committee-arranged service", eq="serve")
+    trust_loss: float = _p(0.08, "trust/episode", 0, 1, "E", "an order that expired unserved", eq="expire")
+    awareness_gain_visit: float = _p(0.1, "awareness", 0, 1, "E", "a grid worker's visit", eq="grid_visits")
+    awareness_gain_service: float = _p(0.2, "awareness", 0, 1, "E", "being served", eq="serve")
+    awareness_forget_month: float = _p(
+        0.1, "share/month", 0, 1, "E", "awareness fades without use", eq="monthly_drift"
+    )
+    awareness_diffusion_week: float = _p(
+        0.05, "share/week", 0, 1, "E", "pull toward ties' awareness", eq="weekly_awareness"
+    )
 
     # --- grid workers -------------------------------------------------------
-    grid_workers_per_grid: float = _p(1.0, "workers/grid", 0, 10, "E", "网格员 per grid")
-    grid_visits_per_worker_day: float = _p(4.0, "households/day", 0, 100, "E", "doorstep visits")
-    grid_detect_prob: float = _p(0.7, "probability", 0, 1, "E", "a visit finds a hidden need")
-    grid_vulnerable_weight: float = _p(2.0, "x", 1, 50, "E", "visit priority of elders alone")
+    grid_workers_per_grid: float = _p(1.0, "workers/grid", 0, 10, "E", "网格员 per grid", eq="grid_visits")
+    grid_visits_per_worker_day: float = _p(
+        4.0, "households/day", 0, 100, "E", "doorstep visits", eq="grid_visits"
+    )
+    grid_detect_prob: float = _p(
+        0.7, "probability", 0, 1, "E", "a visit finds a hidden need", eq="grid_visits"
+    )
+    grid_vulnerable_weight: float = _p(
+        2.0, "x", 1, 50, "E", "visit priority of elders alone", eq="grid_visits"
+    )
 
     # --- volunteers -----------------------------------------------------------
-    volunteer_registration: float = _p(0.10, "share of adults", 0, 1, "S", "registered volunteers")
-    volunteer_active_share: float = _p(0.30, "share", 0, 1, "S", "registered who are active")
-    volunteer_hours_month: float = _p(7.0, "hours/month", 0, 200, "S", "preferred hours")
-    availability_multiplier: float = _p(1.5, "x", 1, 5, "E", "most hours a volunteer will give / preferred")
-    retiree_hours_multiplier: float = _p(2.0, "x", 0, 10, "E", "retirees give more hours")
-    volunteer_dropout_year: float = _p(0.33, "probability/year", 0, 1, "S", "background dropout")
-    burnout_load: float = _p(1.3, "hours used/preferred", 0.5, 10, "E", "load above which burnout risk rises")
-    burnout_prob: float = _p(0.25, "probability/month", 0, 1, "E", "dropout chance when overloaded")
-    recognition: float = _p(0.5, "0-1", 0, 1, "E", "strength of the recognition scheme")
-    recruitment_month: float = _p(0.003, "share of adults/month", 0, 0.2, "E", "new registrations")
-    activation_month: float = _p(0.02, "probability/month", 0, 1, "E", "inactive volunteer returns")
-    deactivation_month: float = _p(0.04, "probability/month", 0, 1, "E", "active volunteer rests")
-    accept_base: float = _p(1.5, "logit", -10, 10, "E", "baseline acceptance of a dispatch")
-    accept_notification_weight: float = _p(
-        0.05, "logit/notification", 0, 5, "E", "notification fatigue (dispatches received this month)"
+    volunteer_registration: float = _p(
+        0.10, "share of adults", 0, 1, "S", "registered volunteers", eq="build_providers", build=True
     )
-    accept_distance_weight: float = _p(0.8, "logit/km", 0, 10, "E", "distance reluctance")
+    volunteer_active_share: float = _p(
+        0.30, "share", 0, 1, "S", "registered who are active", eq="build_providers", build=True
+    )
+    volunteer_hours_month: float = _p(7.0, "hours/month", 0, 200, "S", "preferred hours", eq="recruitment")
+    availability_multiplier: float = _p(
+        1.5, "x", 1, 5, "E", "most hours a volunteer will give / preferred", eq="recruitment"
+    )
+    retiree_hours_multiplier: float = _p(2.0, "x", 0, 10, "E", "retirees give more hours", eq="recruitment")
+    volunteer_dropout_year: float = _p(
+        0.33, "probability/year", 0, 1, "S", "background dropout", eq="volunteer_reviews"
+    )
+    burnout_load: float = _p(
+        1.3,
+        "hours used/preferred",
+        0.5,
+        10,
+        "E",
+        "load above which burnout risk rises",
+        eq="volunteer_reviews",
+    )
+    burnout_prob: float = _p(
+        0.25, "probability/month", 0, 1, "E", "dropout chance when overloaded", eq="volunteer_reviews"
+    )
+    recognition: float = _p(
+        0.5, "0-1", 0, 1, "E", "strength of the recognition scheme", eq="volunteer_reviews"
+    )
+    recruitment_month: float = _p(
+        0.003, "share of adults/month", 0, 0.2, "E", "new registrations", eq="recruitment"
+    )
+    activation_month: float = _p(
+        0.02, "probability/month", 0, 1, "E", "inactive volunteer returns", eq="volunteer_reviews"
+    )
+    deactivation_month: float = _p(
+        0.04, "probability/month", 0, 1, "E", "active volunteer rests", eq="volunteer_reviews"
+    )
+    accept_base: float = _p(1.5, "logit", -10, 10, "E", "baseline acceptance of a dispatch", eq="dispatch")
+    accept_notification_weight: float = _p(
+        0.05,
+        "logit/notification",
+        0,
+        5,
+        "E",
+        "notification fatigue (dispatches received this month)",
+        eq="dispatch",
+    )
+    accept_distance_weight: float = _p(0.8, "logit/km", 0, 10, "E", "distance reluctance", eq="dispatch")
 
     # --- partner units ----------------------------------------------------------
-    partner_units: int = _p(12, "units/community", 0, 200, "A", "大党委 member units")
+    partner_units: int = _p(
+        12, "units/community", 0, 200, "A", "大党委 member units", eq="build_providers", build=True
+    )
     unit_sharing: str = _p(
         "subdistrict", "rule", tag="A",
         doc="which orders a unit may take: any in its subdistrict (街道大工委) or only its community's",
-        choices=UNIT_SHARING,
+        choices=UNIT_SHARING, eq="dispatch",
     )  # fmt: skip
     unit_enterprise_share: float = _p(
         0.45,
@@ -178,85 +456,224 @@ class Params:
         1,
         "E",
         "enterprises among units (report: 312 of 638 party orgs are enterprises, 0.49)",
+        eq="build_providers",
     )
-    unit_hours_month: float = _p(16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers")
-    unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch")
+    unit_hours_month: float = _p(
+        16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers", eq="unit_reviews"
+    )
+    unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch", eq="dispatch")
 
-    staff_accept_prob: float = _p(0.95, "probability", 0, 1, "E", "paid staff accept a dispatch")
+    staff_accept_prob: float = _p(
+        0.95, "probability", 0, 1, "E", "paid staff accept a dispatch", eq="dispatch"
+    )
 
     # --- five-society linkage and elderly care ----------------------------------
-    five_society_linkage: int = _p(1, "on/off", 0, 1, "A", "五社联动: professional social workers take cases")
-    social_workers: int = _p(2, "workers/community", 0, 50, "E", "social workers taking complex cases")
-    social_worker_hours_month: float = _p(80.0, "hours/month", 0, 200, "E", "case hours per social worker")
-    care_centre_staff: int = _p(2, "staff/community", 0, 50, "E", "elderly-care service centre staff")
-    care_staff_hours_month: float = _p(100.0, "hours/month", 0, 200, "E", "home-care hours per staff")
+    five_society_linkage: int = _p(
+        1, "on/off", 0, 1, "A", "五社联动: professional social workers take cases", eq="dispatch"
+    )
+    social_workers: int = _p(
+        2,
+        "workers/community",
+        0,
+        50,
+        "E",
+        "social workers taking complex cases",
+        eq="build_providers",
+        build=True,
+    )
+    social_worker_hours_month: float = _p(
+        80.0, "hours/month", 0, 200, "E", "case hours per social worker", eq="build_providers", build=True
+    )
+    care_centre_staff: int = _p(
+        2,
+        "staff/community",
+        0,
+        50,
+        "E",
+        "elderly-care service centre staff",
+        eq="build_providers",
+        build=True,
+    )
+    care_staff_hours_month: float = _p(
+        100.0, "hours/month", 0, 200, "E", "home-care hours per staff", eq="build_providers", build=True
+    )
     care_progression_year: float = _p(
-        0.04, "probability/year at 75", 0, 1, "E", "care level rises (x2 per ~9 years of age)"
+        0.04,
+        "probability/year at 75",
+        0,
+        1,
+        "E",
+        "care level rises (x2 per ~9 years of age)",
+        eq="monthly_care",
     )
     care_unmet_multiplier: float = _p(
-        0.5, "x per unmet need", 0, 10, "E", "faster decline per unmet care/meal need last month"
+        0.5,
+        "x per unmet need",
+        0,
+        10,
+        "E",
+        "faster decline per unmet care/meal need last month",
+        eq="monthly_care",
     )
-    activity_classes: int = _p(1, "on/off", 0, 1, "A", "senior-university and activity classes")
-    class_enrolment: float = _p(0.08, "share of able elderly", 0, 1, "E", "elders enrolled in classes")
-    class_tie_prob: float = _p(0.1, "probability/meeting", 0, 1, "E", "a class meeting starts a tie")
-    markets_per_month: int = _p(2, "markets/month", 0, 30, "A", "neighbourhood markets")
-    market_attendance: float = _p(0.1, "share of adults", 0, 1, "E", "adults attending a market")
-    market_tie_prob: float = _p(0.05, "probability/meeting", 0, 1, "E", "a market meeting starts a tie")
-    tutoring_programme: int = _p(1, "on/off", 0, 1, "A", "after-school tutoring for migrant children")
-    mediation_team: int = _p(1, "on/off", 0, 1, "A", "volunteer mediation team for disputes")
+    activity_classes: int = _p(
+        1, "on/off", 0, 1, "A", "senior-university and activity classes", eq="weekly_classes"
+    )
+    class_enrolment: float = _p(
+        0.08,
+        "share of able elderly",
+        0,
+        1,
+        "E",
+        "elders enrolled in classes",
+        eq="build_services",
+        build=True,
+    )
+    class_tie_prob: float = _p(
+        0.1, "probability/meeting", 0, 1, "E", "a class meeting starts a tie", eq="weekly_classes"
+    )
+    markets_per_month: int = _p(2, "markets/month", 0, 30, "A", "neighbourhood markets", eq="market_day")
+    market_attendance: float = _p(
+        0.1, "share of adults", 0, 1, "E", "adults attending a market", eq="market_day"
+    )
+    market_tie_prob: float = _p(
+        0.05, "probability/meeting", 0, 1, "E", "a market meeting starts a tie", eq="market_day"
+    )
+    tutoring_programme: int = _p(
+        1, "on/off", 0, 1, "A", "after-school tutoring for migrant children", eq="dispatch"
+    )
+    mediation_team: int = _p(1, "on/off", 0, 1, "A", "volunteer mediation team for disputes", eq="dispatch")
 
     # --- community canteens -----------------------------------------------------
-    canteens_per_community: int = _p(1, "canteens", 0, 5, "A", "a 230 m² canteen in idle office space")
-    canteen_seats: int = _p(85, "seats", 0, 1000, "E", "80-90 seats in 230 m²")
-    canteen_sittings: int = _p(3, "sittings/lunch", 1, 6, "E", "lunch sittings")
-    canteen_price: float = _p(10.0, "yuan/meal", 0, 100, "A", "8-12 yuan a meal")
-    canteen_elder_discount: float = _p(0.2, "share off", 0, 1, "S", "discount for ages 60+")
-    canteen_subsidy: float = _p(2.0, "yuan/meal to 60+", 0, 100, "E", "government subsidy per elderly meal")
-    canteen_quality: float = _p(0.6, "0-1", 0, 1, "E", "food and service quality")
-    canteen_food_cost: float = _p(5.5, "yuan/meal", 0, 100, "E", "ingredients: 50-60 % of a 10-yuan meal")
-    canteen_labour_day: float = _p(750.0, "yuan/day", 0, 20000, "E", "caterer's staff cost")
-    canteen_loss_tolerance: float = _p(60000.0, "yuan", 0, 1e7, "E", "cumulative loss before closing")
-    takeaway_price: float = _p(22.0, "yuan/meal", 0, 100, "E", "a delivered takeaway lunch")
-    meal_cook_preference: float = _p(3.0, "utility", -10, 10, "E", "cooking at home (if able)")
-    meal_canteen_preference: float = _p(2.6, "utility", -10, 10, "E", "canteen before price and distance")
-    meal_takeaway_preference: float = _p(1.5, "utility", -10, 10, "E", "takeaway before price")
-    meal_skip_preference: float = _p(-0.5, "utility", -10, 10, "E", "going without a proper meal")
-    meal_price_weight: float = _p(0.25, "utility/yuan", 0, 5, "E", "price sensitivity (low income)")
-    meal_distance_weight: float = _p(1.5, "utility/km", 0, 20, "E", "walking-distance reluctance")
-    meal_peer_weight: float = _p(2.0, "utility", 0, 10, "E", "per share of ties eating there")
-    delivery_distance_weight: float = _p(
-        0.5, "logit/km", 0, 10, "E", "meal delivery: reluctance per km from the canteen"
+    canteens_per_community: int = _p(
+        1, "canteens", 0, 5, "A", "a 230 m² canteen in idle office space", eq="build_services", build=True
     )
-    meal_habit_weight: float = _p(1.0, "utility", 0, 10, "E", "repeat yesterday's choice")
+    canteen_seats: int = _p(
+        85, "seats", 0, 1000, "E", "80-90 seats in 230 m²", eq="build_services", build=True
+    )
+    canteen_sittings: int = _p(
+        3, "sittings/lunch", 1, 6, "E", "lunch sittings", eq="build_services", build=True
+    )
+    canteen_price: float = _p(
+        10.0, "yuan/meal", 0, 100, "A", "8-12 yuan a meal", eq="build_services", build=True
+    )
+    canteen_elder_discount: float = _p(
+        0.2, "share off", 0, 1, "S", "discount for ages 60+", eq="build_services", build=True
+    )
+    canteen_subsidy: float = _p(
+        2.0,
+        "yuan/meal to 60+",
+        0,
+        100,
+        "E",
+        "government subsidy per elderly meal",
+        eq="build_services",
+        build=True,
+    )
+    canteen_quality: float = _p(
+        0.6, "0-1", 0, 1, "E", "food and service quality", eq="build_services", build=True
+    )
+    canteen_food_cost: float = _p(
+        5.5, "yuan/meal", 0, 100, "E", "ingredients: 50-60 % of a 10-yuan meal", eq="canteen_books"
+    )
+    canteen_labour_day: float = _p(
+        750.0, "yuan/day", 0, 20000, "E", "caterer's staff cost", eq="canteen_books"
+    )
+    canteen_loss_tolerance: float = _p(
+        60000.0, "yuan", 0, 1e7, "E", "cumulative loss before closing", eq="canteen_books"
+    )
+    takeaway_price: float = _p(
+        22.0, "yuan/meal", 0, 100, "E", "a delivered takeaway lunch", eq="choose_lunch"
+    )
+    meal_cook_preference: float = _p(
+        3.0, "utility", -10, 10, "E", "cooking at home (if able)", eq="choose_lunch"
+    )
+    meal_canteen_preference: float = _p(
+        2.6, "utility", -10, 10, "E", "canteen before price and distance", eq="choose_lunch"
+    )
+    meal_takeaway_preference: float = _p(
+        1.5, "utility", -10, 10, "E", "takeaway before price", eq="choose_lunch"
+    )
+    meal_skip_preference: float = _p(
+        -0.5, "utility", -10, 10, "E", "going without a proper meal", eq="choose_lunch"
+    )
+    meal_price_weight: float = _p(
+        0.25, "utility/yuan", 0, 5, "E", "price sensitivity (low income)", eq="choose_lunch"
+    )
+    meal_distance_weight: float = _p(
+        1.5, "utility/km", 0, 20, "E", "walking-distance reluctance", eq="choose_lunch"
+    )
+    meal_peer_weight: float = _p(
+        2.0, "utility", 0, 10, "E", "per share of ties eating there", eq="choose_lunch"
+    )
+    delivery_distance_weight: float = _p(
+        0.5, "logit/km", 0, 10, "E", "meal delivery: reluctance per km from the canteen", eq="dispatch"
+    )
+    meal_habit_weight: float = _p(1.0, "utility", 0, 10, "E", "repeat yesterday's choice", eq="choose_lunch")
 
     # --- employment: job platform and training ---------------------------------
-    job_loss_month: float = _p(0.005, "probability/month", 0, 1, "E", "an employed resident loses the job")
-    market_find_month: float = _p(0.08, "probability/month", 0, 1, "E", "a job-seeker finds work alone")
-    job_platform: int = _p(1, "on/off", 0, 1, "A", "community job platform (五社联动)")
-    platform_reach: float = _p(0.5, "share", 0, 1, "E", "job-seekers using the platform in a month")
-    unit_vacancies_month: float = _p(0.2, "vacancies/unit/month", 0, 20, "E", "posted by enterprises")
-    platform_market_vacancies_month: float = _p(1.5, "vacancies/month", 0, 100, "E", "from the talent market")
-    training_projects_year: int = _p(6, "projects/year", 0, 52, "A", "seasonal training projects")
-    training_size: int = _p(8, "trainees/project", 0, 200, "E", "job-seekers per training project")
-    training_effect: float = _p(1.0, "x", 0, 10, "E", "extra placement chance while trained")
-    training_effect_days: int = _p(180, "days", 0, 730, "E", "how long training helps")
+    job_loss_month: float = _p(
+        0.005, "probability/month", 0, 1, "E", "an employed resident loses the job", eq="monthly_jobs"
+    )
+    market_find_month: float = _p(
+        0.08, "probability/month", 0, 1, "E", "a job-seeker finds work alone", eq="monthly_jobs"
+    )
+    job_platform: int = _p(1, "on/off", 0, 1, "A", "community job platform (五社联动)", eq="monthly_jobs")
+    platform_reach: float = _p(
+        0.5, "share", 0, 1, "E", "job-seekers using the platform in a month", eq="monthly_jobs"
+    )
+    unit_vacancies_month: float = _p(
+        0.2, "vacancies/unit/month", 0, 20, "E", "posted by enterprises", eq="monthly_jobs"
+    )
+    platform_market_vacancies_month: float = _p(
+        1.5, "vacancies/month", 0, 100, "E", "from the talent market", eq="monthly_jobs"
+    )
+    training_projects_year: int = _p(
+        6, "projects/year", 0, 52, "A", "seasonal training projects", eq="start_training"
+    )
+    training_size: int = _p(
+        8, "trainees/project", 0, 200, "E", "job-seekers per training project", eq="start_training"
+    )
+    training_effect: float = _p(
+        1.0, "x", 0, 10, "E", "extra placement chance while trained", eq="monthly_jobs"
+    )
+    training_effect_days: int = _p(180, "days", 0, 730, "E", "how long training helps", eq="start_training")
 
     # --- 大党委 joint meetings and projects -------------------------------------
-    joint_meetings_per_year: int = _p(4, "meetings/year", 0, 12, "S", "roughly quarterly")
-    unit_money_year: float = _p(45000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit")
-    pledge_share: float = _p(0.3, "share of budget left", 0, 1, "E", "pledged at a meeting")
-    reciprocity_weight: float = _p(0.15, "x per success", 0, 5, "E", "larger pledges after joint successes")
-    project_needs_per_grid: float = _p(1.0, "projects/grid", 0, 20, "E", "needs list at start")
-    project_needs_per_grid_year: float = _p(0.5, "projects/grid/year", 0, 20, "E", "new needs listed")
-    project_cost_scale: float = _p(1.0, "x", 0, 100, "E", "multiplies the cost of every project")
-    project_satisfaction_gain: float = _p(0.05, "satisfaction", 0, 1, "E", "residents of the compound")
-    project_trust_gain: float = _p(0.05, "trust", 0, 1, "E", "residents of the compound")
+    joint_meetings_per_year: int = _p(4, "meetings/year", 0, 12, "S", "roughly quarterly", eq="joint_meeting")
+    unit_money_year: float = _p(
+        45000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit", eq="new_year_budgets"
+    )
+    pledge_share: float = _p(
+        0.3, "share of budget left", 0, 1, "E", "pledged at a meeting", eq="joint_meeting"
+    )
+    reciprocity_weight: float = _p(
+        0.15, "x per success", 0, 5, "E", "larger pledges after joint successes", eq="joint_meeting"
+    )
+    project_needs_per_grid: float = _p(
+        1.0, "projects/grid", 0, 20, "E", "needs list at start", eq="build_services", build=True
+    )
+    project_needs_per_grid_year: float = _p(
+        0.5, "projects/grid/year", 0, 20, "E", "new needs listed", eq="new_project_needs"
+    )
+    project_cost_scale: float = _p(
+        1.0, "x", 0, 100, "E", "multiplies the cost of every project", eq="new_project_needs"
+    )
+    project_satisfaction_gain: float = _p(
+        0.05, "satisfaction", 0, 1, "E", "residents of the compound", eq="projects_progress"
+    )
+    project_trust_gain: float = _p(
+        0.05, "trust", 0, 1, "E", "residents of the compound", eq="projects_progress"
+    )
 
     # --- costs -------------------------------------------------------------------
-    grid_worker_cost_day: float = _p(160.0, "yuan/day", 0, 5000, "E", "wage of a grid worker")
-    staff_cost_day: float = _p(200.0, "yuan/day", 0, 5000, "E", "wage of a social worker or care staff")
-    dispatch_cost_order: float = _p(4.0, "yuan/order", 0, 500, "E", "staff time per dispatched order")
-    unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour")
+    grid_worker_cost_day: float = _p(160.0, "yuan/day", 0, 5000, "E", "wage of a grid worker", eq="cost")
+    staff_cost_day: float = _p(
+        200.0, "yuan/day", 0, 5000, "E", "wage of a social worker or care staff", eq="cost"
+    )
+    dispatch_cost_order: float = _p(
+        4.0, "yuan/order", 0, 500, "E", "staff time per dispatched order", eq="cost"
+    )
+    unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour", eq="cost")
 
     def __post_init__(self) -> None:
         self._check_district()
@@ -309,47 +726,9 @@ HOUSEHOLD_TYPES = (
 
 
 # Parameters read only when the model is built (population, network, initial actors,
-# facilities). Changing them mid-run would do nothing, so a param_change policy refuses them.
-BUILD_ONLY = frozenset(
-    {
-        "communities",
-        "first_community",
-        "subdistricts",
-        "households_per_community",
-        "households_per_grid",
-        "households_per_building",
-        *HOUSEHOLD_TYPES,
-        "migrant_household_share",
-        "unemployment_rate",
-        "inactive_share",
-        "disabled_share_elderly",
-        "mild_care_share_elderly",
-        "non_cooking_share_elderly",
-        "initial_trust",
-        "initial_awareness",
-        "building_ties_mean",
-        "compound_ties_mean",
-        "kin_nearby_prob",
-        "closure_rounds",
-        "closure_prob",
-        "volunteer_registration",
-        "volunteer_active_share",
-        "partner_units",
-        "social_workers",
-        "social_worker_hours_month",
-        "care_centre_staff",
-        "care_staff_hours_month",
-        "canteens_per_community",
-        "canteen_seats",
-        "canteen_sittings",
-        "canteen_price",
-        "canteen_elder_discount",
-        "canteen_subsidy",
-        "canteen_quality",
-        "class_enrolment",
-        "project_needs_per_grid",
-    }
-)
+# facilities), flagged ``build`` where declared. Changing them mid-run would do nothing,
+# so a param_change policy refuses them.
+BUILD_ONLY = frozenset(f.name for f in dataclasses.fields(Params) if f.metadata["build"])
 
 
 def _spec(key: str) -> dataclasses.Field:
@@ -408,7 +787,8 @@ def parse_value(key: str, text: str) -> Any:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Every parameter as a record: name, default, unit, range, tag, doc."""
+    """Every parameter as a record: name, default, unit, range, tag, doc, eq (its submodel)
+    and build (read only when the model is built)."""
     rows = []
     for f in dataclasses.fields(Params):
         m = f.metadata
@@ -421,6 +801,8 @@ def describe() -> list[dict[str, Any]]:
                 "range": rng,
                 "tag": m["tag"],
                 "doc": m["doc"],
+                "eq": m["eq"],
+                "build": m["build"],
             }
         )
     return rows
