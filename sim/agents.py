@@ -96,7 +96,7 @@ class PartnerUnit(_ProviderAgent):
         """Reciprocity: a unit whose help was used and rated well offers more hours."""
         m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
         used = pr.hours_used[i] / max(float(pr.hours_month[i]), 1e-6)
-        quality = (pr.quality_estimate(i) - 3.0) / 2.0
+        quality = (pr.quality_estimate(p, i) - 3.0) / 2.0
         change = 0.05 * (used - 0.5) + 0.05 * p.recognition * quality + 0.02 * (m.month_draws[i, 3] - 0.5)
         pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
         pr.hours_month[i] = pr.hours_pref[i] = p.unit_hours_month * (0.5 + pr.motivation[i])

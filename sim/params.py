@@ -305,6 +305,9 @@ class Params:
     order_household_weight: float = _p(
         0.5, "logit", 0, 10, "E", "someone at home helps to order", eq="residents_order"
     )
+    order_ties_cap: int = _p(
+        5, "ties", 1, 100, "E", "ties beyond this many add nothing to ordering", eq="residents_order"
+    )
     elder_order_penalty: float = _p(
         1.0,
         "logit",
@@ -332,6 +335,18 @@ class Params:
     informal_help_prob: float = _p(
         0.04, "probability/day", 0, 1, "E", "kin/neighbours meet a hidden need", eq="informal_help"
     )
+    informal_helpers_full: float = _p(
+        3.0,
+        "kin-equivalents",
+        0.1,
+        50,
+        "E",
+        "helpers at which informal help reaches its full chance",
+        eq="informal_help",
+    )
+    informal_quality: float = _p(
+        0.5, "0-1", 0, 1, "E", "quality recorded for a need met informally", eq="informal_help"
+    )
     dispatch_rule: str = _p(
         "closed_loop",
         "rule",
@@ -347,8 +362,47 @@ class Params:
         8, "providers", 1, 50, "E", "candidates considered per order", eq="dispatch"
     )
     service_quality_noise: float = _p(0.15, "0-1 sd", 0, 1, "E", "spread of service quality", eq="serve")
+    quality_base: float = _p(
+        0.45, "0-1", 0, 1, "E", "service quality at skill 0, motivation 0.5, no wait", eq="serve"
+    )
+    quality_skill_weight: float = _p(
+        0.15, "0-1/skill level", 0, 1, "E", "quality per provider skill level", eq="serve"
+    )
+    quality_motivation_weight: float = _p(
+        0.2, "0-1", 0, 1, "E", "quality per unit of provider motivation above 0.5", eq="serve"
+    )
+    quality_wait_penalty_day: float = _p(
+        0.02, "0-1/day", 0, 0.5, "E", "quality lost per day waited", eq="serve"
+    )
     rating_satisfied_threshold: float = _p(
         0.25, "0-1", 0, 1, "E", "true quality above which a rating says satisfied", eq="serve"
+    )
+    rating_two_stars_below: float = _p(
+        0.3,
+        "0-1",
+        0,
+        1,
+        "E",
+        "quality this far below the threshold still earns 2 stars (1 below it)",
+        eq="serve",
+    )
+    rating_three_stars_below: float = _p(
+        0.15, "0-1", 0, 1, "E", "quality this far below the threshold earns 3 stars", eq="serve"
+    )
+    rating_five_stars_above: float = _p(
+        0.2, "0-1", 0, 1, "E", "quality this far above the threshold earns 5 stars (4 below it)", eq="serve"
+    )
+    rating_prior_stars: float = _p(
+        4.0,
+        "stars",
+        1,
+        5,
+        "E",
+        "the committee's rating estimate of a provider before any rating",
+        eq="dispatch",
+    )
+    rating_prior_n: int = _p(
+        2, "ratings", 1, 100, "E", "weight of that prior estimate, in pseudo-ratings", eq="dispatch"
     )
     satisfaction_update: float = _p(
         0.3, "weight", 0, 1, "E", "pull of one episode on satisfaction", eq="serve"
@@ -368,6 +422,12 @@ class Params:
     )
     trust_gain: float = _p(0.06, "trust/episode", 0, 1, "E", "good committee-arranged service", eq="serve")
     trust_loss: float = _p(0.08, "trust/episode", 0, 1, "E", "an order that expired unserved", eq="expire")
+    trust_quality_reference: float = _p(
+        0.4, "0-1", 0, 1, "E", "service quality above which trust rises, below which it falls", eq="serve"
+    )
+    lapsed_satisfaction: float = _p(
+        0.2, "0-1", 0, 1, "E", "satisfaction a lapsed unreported need pulls toward", eq="expire"
+    )
     awareness_gain_visit: float = _p(0.1, "awareness", 0, 1, "E", "a grid worker's visit", eq="grid_visits")
     awareness_gain_service: float = _p(0.2, "awareness", 0, 1, "E", "being served", eq="serve")
     awareness_forget_month: float = _p(
@@ -439,6 +499,24 @@ class Params:
         eq="dispatch",
     )
     accept_distance_weight: float = _p(0.8, "logit/km", 0, 10, "E", "distance reluctance", eq="dispatch")
+    accept_motivation_weight: float = _p(
+        2.0, "logit", 0, 20, "E", "acceptance per unit of volunteer motivation above 0.5", eq="dispatch"
+    )
+    score_skill_weight: float = _p(
+        1.0, "score/skill level", 0, 10, "E", "closed-loop score per skill level", eq="dispatch"
+    )
+    score_complex_bonus: float = _p(
+        1.0, "score", 0, 10, "E", "score bonus of a most-skilled provider for a complex case", eq="dispatch"
+    )
+    score_rating_weight: float = _p(
+        0.8, "score/star", 0, 10, "E", "score per star of the rating estimate", eq="dispatch"
+    )
+    score_rating_reference: float = _p(
+        4.0, "stars", 1, 5, "E", "rating estimate that adds nothing to the score", eq="dispatch"
+    )
+    score_gumbel_scale: float = _p(
+        0.3, "score", 0, 10, "E", "scale of the Gumbel noise in the closed-loop score", eq="dispatch"
+    )
 
     # --- partner units ----------------------------------------------------------
     partner_units: int = _p(
@@ -608,6 +686,15 @@ class Params:
     delivery_distance_weight: float = _p(
         0.5, "logit/km", 0, 10, "E", "meal delivery: reluctance per km from the canteen", eq="dispatch"
     )
+    delivery_km_cap: float = _p(
+        3.0,
+        "km",
+        0,
+        50,
+        "E",
+        "longest way to the canteen a delivery counts (the way when there is none)",
+        eq="dispatch",
+    )
     meal_habit_weight: float = _p(1.0, "utility", 0, 10, "E", "repeat yesterday's choice", eq="choose_lunch")
 
     # --- employment: job platform and training ---------------------------------
@@ -683,6 +770,11 @@ class Params:
             raise InputError(
                 f"households_per_grid = {self.households_per_grid} is below households_per_building = "
                 f"{self.households_per_building}: a grid holds whole buildings"
+            )
+        if self.rating_three_stars_below > self.rating_two_stars_below:
+            raise InputError(
+                f"rating_three_stars_below = {self.rating_three_stars_below} is above "
+                f"rating_two_stars_below = {self.rating_two_stars_below}: the star edges must rise"
             )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:

@@ -242,10 +242,11 @@ class ProviderTable:
             joined_day=np.full(k, day),
         )
 
-    def quality_estimate(self, rows=slice(None)) -> np.ndarray:
-        """The committee's view of providers ``rows`` (all by default): mean stars, 4.0 before
-        any rating (two pseudo-ratings of 4)."""
-        return (self.rating_sum[rows] + 4.0 * 2) / (self.rating_n[rows] + 2)
+    def quality_estimate(self, params: Params, rows=slice(None)) -> np.ndarray:
+        """The committee's view of providers ``rows`` (all by default): mean stars, with
+        ``rating_prior_n`` pseudo-ratings of ``rating_prior_stars`` before any rating."""
+        prior = params.rating_prior_stars * params.rating_prior_n
+        return (self.rating_sum[rows] + prior) / (self.rating_n[rows] + params.rating_prior_n)
 
 
 def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:

@@ -99,3 +99,8 @@ def test_a_param_change_refuses_every_build_parameter(name):
 def test_an_unknown_submodel_is_refused_when_declared():
     with pytest.raises(ValueError, match="unknown submodel"):
         _p(1.0, "x", 0, 2, "E", "a test", eq="no_such_phase")
+
+
+def test_star_edges_must_rise():
+    with pytest.raises(InputError, match="star edges must rise"):
+        Params().replace(rating_three_stars_below=0.4)
