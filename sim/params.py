@@ -482,11 +482,89 @@ class Params:
     recruitment_month: float = _p(
         0.003, "share of adults/month", 0, 0.2, "E", "new registrations", eq="recruitment"
     )
+    retiree_volunteer_weight: float = _p(
+        2.0,
+        "x",
+        0,
+        20,
+        "E",
+        "registration and recruitment chance of retirees (elders) relative to other adults",
+        eq="recruitment",
+    )
+    recruit_active_share: float = _p(
+        0.6, "share", 0, 1, "E", "new recruits who start active", eq="recruitment"
+    )
     activation_month: float = _p(
         0.02, "probability/month", 0, 1, "E", "inactive volunteer returns", eq="volunteer_reviews"
     )
     deactivation_month: float = _p(
         0.04, "probability/month", 0, 1, "E", "active volunteer rests", eq="volunteer_reviews"
+    )
+    motivation_services_full: int = _p(
+        4,
+        "services/month",
+        1,
+        100,
+        "E",
+        "services a month at which recognition counts in full",
+        eq="volunteer_reviews",
+    )
+    motivation_recognition_step: float = _p(
+        0.08,
+        "motivation/month",
+        0,
+        1,
+        "E",
+        "gain from a month of recognised services",
+        eq="volunteer_reviews",
+    )
+    motivation_overload_step: float = _p(
+        0.15,
+        "motivation/load",
+        0,
+        1,
+        "E",
+        "loss per unit of load above preferred hours",
+        eq="volunteer_reviews",
+    )
+    motivation_decline_step: float = _p(
+        0.01,
+        "motivation/decline",
+        0,
+        1,
+        "E",
+        "loss per dispatch declined in the month",
+        eq="volunteer_reviews",
+    )
+    motivation_noise_step: float = _p(
+        0.05,
+        "motivation",
+        0,
+        1,
+        "E",
+        "spread of the monthly motivation change (uniform)",
+        eq="volunteer_reviews",
+    )
+    dropout_motivation_factor: float = _p(
+        2.0,
+        "x at motivation 0",
+        0,
+        10,
+        "E",
+        "dropout hazard scales by this x (1 - motivation)",
+        eq="volunteer_reviews",
+    )
+    rest_motivation_factor: float = _p(
+        2.0,
+        "x at motivation 0",
+        0,
+        10,
+        "E",
+        "resting chance scales by this x (1 - motivation)",
+        eq="volunteer_reviews",
+    )
+    activation_base: float = _p(
+        0.5, "x", 0, 10, "E", "return chance scales by this + recognition", eq="volunteer_reviews"
     )
     accept_base: float = _p(1.5, "logit", -10, 10, "E", "baseline acceptance of a dispatch", eq="dispatch")
     accept_notification_weight: float = _p(
@@ -540,6 +618,45 @@ class Params:
         16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers", eq="unit_reviews"
     )
     unit_accept_prob: float = _p(0.8, "probability", 0, 1, "E", "a unit accepts a dispatch", eq="dispatch")
+    unit_use_reference: float = _p(
+        0.5,
+        "share of hours",
+        0,
+        1,
+        "E",
+        "use of its hours above which a unit's motivation rises",
+        eq="unit_reviews",
+    )
+    unit_use_step: float = _p(
+        0.05, "motivation", 0, 1, "E", "unit motivation change per share of hours used", eq="unit_reviews"
+    )
+    unit_recognition_step: float = _p(
+        0.05, "motivation", 0, 1, "E", "unit motivation change from recognised ratings", eq="unit_reviews"
+    )
+    unit_noise_step: float = _p(
+        0.02,
+        "motivation",
+        0,
+        1,
+        "E",
+        "spread of the monthly unit motivation change (uniform)",
+        eq="unit_reviews",
+    )
+    unit_rating_reference: float = _p(
+        3.0,
+        "stars",
+        1,
+        5,
+        "E",
+        "rating estimate that leaves a unit's motivation unchanged",
+        eq="unit_reviews",
+    )
+    unit_rating_scale: float = _p(
+        2.0, "stars", 0.1, 4, "E", "stars above the reference that count as fully good", eq="unit_reviews"
+    )
+    unit_hours_base: float = _p(
+        0.5, "x", 0, 10, "E", "hours offered are unit_hours_month x (this + motivation)", eq="unit_reviews"
+    )
 
     staff_accept_prob: float = _p(
         0.95, "probability", 0, 1, "E", "paid staff accept a dispatch", eq="dispatch"
