@@ -226,6 +226,227 @@ class Params:
     initial_awareness: float = _p(
         0.5, "0-1", 0, 1, "E", "mean awareness of services at start", eq="build_population", build=True
     )
+    migrant_trust_offset: float = _p(
+        0.1,
+        "0-1",
+        0,
+        1,
+        "E",
+        "migrants' mean initial trust is this much lower",
+        eq="build_population",
+        build=True,
+    )
+    trust_concentration: float = _p(
+        8.0,
+        "a+b of Beta",
+        0.1,
+        1000,
+        "E",
+        "concentration of the initial trust Beta draw",
+        eq="build_population",
+        build=True,
+    )
+    isolated_awareness_offset: float = _p(
+        0.15,
+        "0-1",
+        0,
+        1,
+        "E",
+        "migrants' and elders alone's mean initial awareness is this much lower",
+        eq="build_population",
+        build=True,
+    )
+    awareness_concentration: float = _p(
+        6.0,
+        "a+b of Beta",
+        0.1,
+        1000,
+        "E",
+        "concentration of the initial awareness Beta draw",
+        eq="build_population",
+        build=True,
+    )
+    beta_mean_clip: float = _p(
+        0.02,
+        "0-1",
+        0,
+        0.49,
+        "E",
+        "means of the trust and awareness draws are clipped to [this, 1 - this]",
+        eq="build_population",
+        build=True,
+    )
+    female_share: float = _p(
+        0.5, "share", 0, 1, "E", "women among residents not living alone", eq="build_population", build=True
+    )
+    female_share_alone: float = _p(
+        0.7,
+        "share",
+        0,
+        1,
+        "E",
+        "women among elders living alone (widows outlive men)",
+        eq="build_population",
+        build=True,
+    )
+    second_elder_prob: float = _p(
+        0.5,
+        "probability",
+        0,
+        1,
+        "E",
+        "a second elder in elder + adult child and three-generation households",
+        eq="build_population",
+        build=True,
+    )
+    elder_age_mean_excess: float = _p(
+        11.0,
+        "years",
+        0.1,
+        40,
+        "E",
+        "elders are 60 + Exp(this) years old: ~63 % of them 65+",
+        eq="build_population",
+        build=True,
+    )
+    elder_age_max_excess: int = _p(
+        40,
+        "years",
+        0,
+        60,
+        "E",
+        "the oldest elders are 60 + this years old",
+        eq="build_population",
+        build=True,
+    )
+    care_age_slope: float = _p(
+        0.08,
+        "1/year",
+        0,
+        1,
+        "E",
+        "care risk rises as exp(this x age): doubles every ~9 years",
+        eq="build_population",
+        build=True,
+    )
+    disabled_level3_share: float = _p(
+        0.4,
+        "share",
+        0,
+        1,
+        "E",
+        "disabled elders at care level 3 (the others at level 2)",
+        eq="build_population",
+        build=True,
+    )
+    skill_low_share: float = _p(
+        0.35, "share", 0, 1, "E", "residents of skill 0", eq="build_population", build=True
+    )
+    skill_mid_share: float = _p(
+        0.45, "share", 0, 1, "E", "residents of skill 1", eq="build_population", build=True
+    )
+    skill_high_share: float = _p(
+        0.20, "share", 0, 1, "E", "residents of skill 2", eq="build_population", build=True
+    )
+    migrant_skill_low_share: float = _p(
+        0.5,
+        "share",
+        0,
+        1,
+        "E",
+        "skill 0 in migrants' second draw (they keep the lower)",
+        eq="build_population",
+        build=True,
+    )
+    migrant_skill_mid_share: float = _p(
+        0.4, "share", 0, 1, "E", "skill 1 in migrants' second draw", eq="build_population", build=True
+    )
+    migrant_skill_high_share: float = _p(
+        0.1, "share", 0, 1, "E", "skill 2 in migrants' second draw", eq="build_population", build=True
+    )
+    income_low_base: float = _p(
+        0.25, "probability", 0, 1, "E", "chance of the low income band", eq="build_population", build=True
+    )
+    income_low_alone: float = _p(
+        0.25,
+        "probability",
+        0,
+        1,
+        "E",
+        "added chance of low income for elders alone",
+        eq="build_population",
+        build=True,
+    )
+    income_low_migrant: float = _p(
+        0.15,
+        "probability",
+        0,
+        1,
+        "E",
+        "added chance of low income for migrants",
+        eq="build_population",
+        build=True,
+    )
+    income_low_unemployed: float = _p(
+        0.3,
+        "probability",
+        0,
+        1,
+        "E",
+        "added chance of low income for the unemployed",
+        eq="build_population",
+        build=True,
+    )
+    income_middle_share: float = _p(
+        0.55,
+        "probability",
+        0,
+        1,
+        "E",
+        "chance of the middle income band (the rest high)",
+        eq="build_population",
+        build=True,
+    )
+    grid_spacing_m: float = _p(
+        350.0,
+        "m",
+        10,
+        5000,
+        "E",
+        "distance between neighbouring grids' centres",
+        eq="build_population",
+        build=True,
+    )
+    community_spacing_m: float = _p(
+        1800.0,
+        "m",
+        100,
+        20000,
+        "E",
+        "distance between neighbouring communities' lattice points",
+        eq="build_population",
+        build=True,
+    )
+    building_jitter: float = _p(
+        0.4,
+        "x grid spacing",
+        0,
+        1,
+        "E",
+        "buildings lie uniformly within +- this of their grid's point",
+        eq="build_population",
+        build=True,
+    )
+    resident_jitter_m: float = _p(
+        5.0,
+        "m sd",
+        0,
+        100,
+        "E",
+        "spread of residents around their building",
+        eq="build_population",
+        build=True,
+    )
 
     # --- neighbourhood network --------------------------------------------
     building_ties_mean: float = _p(
@@ -896,6 +1117,10 @@ class Params:
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:
             raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")
+        for names in SKILL_SHARES:
+            total = sum(getattr(self, name) for name in names)
+            if abs(total - 1.0) > 1e-9:  # numpy's choice allows 1.5e-8
+                raise InputError(f"{', '.join(names)} sum to {total:.6g}; they must sum to 1")
 
     def _check_district(self) -> None:
         """More communities than the district has: say the limit and what it would need."""
@@ -931,6 +1156,12 @@ HOUSEHOLD_TYPES = (
     "hh_couple",
     "hh_couple_child",
     "hh_single_parent",
+)
+
+# Shares of skill levels 0, 1 and 2 in the first and (migrants') second draw; each must sum to 1.
+SKILL_SHARES = (
+    ("skill_low_share", "skill_mid_share", "skill_high_share"),
+    ("migrant_skill_low_share", "migrant_skill_mid_share", "migrant_skill_high_share"),
 )
 
 
