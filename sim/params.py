@@ -478,6 +478,16 @@ class Params:
     closure_prob: float = _p(
         0.25, "probability", 0, 1, "E", "chance per person per closure round", eq="build_network", build=True
     )
+    kin_min_age: int = _p(
+        25,
+        "years",
+        18,
+        59,
+        "E",
+        "an elder's kin nearby is a non-elder resident this old or older",
+        eq="build_network",
+        build=True,
+    )
     tie_use_week: float = _p(
         0.4, "probability/week", 0, 1, "E", "a neighbour tie is used in a week", eq="weekly_ties"
     )
@@ -486,6 +496,24 @@ class Params:
     )
     tie_formation_week: float = _p(
         0.004, "probability/week", 0, 1, "E", "new acquaintance per person", eq="weekly_ties"
+    )
+    tie_min_age: int = _p(
+        12,
+        "years",
+        0,
+        100,
+        "E",
+        "residents this old or older make neighbour ties (at build and weekly)",
+        eq="weekly_ties",
+    )
+    tie_building_share: float = _p(
+        0.5,
+        "probability",
+        0,
+        1,
+        "E",
+        "a new acquaintance lives in the same building (else the same grid)",
+        eq="weekly_ties",
     )
     service_tie_prob: float = _p(
         0.15, "probability", 0, 1, "E", "a completed service creates a tie", eq="serve"
@@ -715,6 +743,60 @@ class Params:
     recruit_active_share: float = _p(
         0.6, "share", 0, 1, "E", "new recruits who start active", eq="recruitment"
     )
+    volunteer_hours_sd: float = _p(
+        0.4, "log sd", 0, 3, "E", "spread of preferred hours: LogNormal(0, this) x the mean", eq="recruitment"
+    )
+    volunteer_motivation_mean: float = _p(
+        0.6, "0-1", 0, 1, "E", "mean motivation of a new volunteer (as Beta(6, 4))", eq="recruitment"
+    )
+    volunteer_motivation_sd: float = _p(
+        0.15, "0-1 sd", 0, 1, "E", "spread of a new volunteer's motivation (as Beta(6, 4))", eq="recruitment"
+    )
+    volunteer_motivation_clip: float = _p(
+        0.05,
+        "0-1",
+        0,
+        0.49,
+        "E",
+        "a new volunteer's motivation is clipped to [this, 1 - this]",
+        eq="recruitment",
+    )
+    volunteer_repair_skill_base: float = _p(
+        0.15, "probability", 0, 1, "E", "a volunteer can repair", eq="recruitment"
+    )
+    volunteer_repair_skill_retiree: float = _p(
+        0.25,
+        "probability",
+        0,
+        1,
+        "E",
+        "added for retirees (新工老友: retired skilled workers)",
+        eq="recruitment",
+    )
+    volunteer_repair_skill_good: float = _p(
+        0.2, "probability", 0, 1, "E", "added for residents of skill 2", eq="recruitment"
+    )
+    volunteer_care_skill_base: float = _p(
+        0.25, "probability", 0, 1, "E", "a volunteer can give care", eq="recruitment"
+    )
+    volunteer_care_skill_female: float = _p(
+        0.15, "probability", 0, 1, "E", "added for women", eq="recruitment"
+    )
+    volunteer_meal_skill: float = _p(
+        0.7, "probability", 0, 1, "E", "a volunteer can deliver meals", eq="recruitment"
+    )
+    volunteer_tutoring_skill: float = _p(
+        0.25, "probability", 0, 1, "E", "a volunteer of skill 1-2 can tutor", eq="recruitment"
+    )
+    volunteer_tutoring_skill_unskilled: float = _p(
+        0.05, "probability", 0, 1, "E", "a volunteer of skill 0 can tutor", eq="recruitment"
+    )
+    volunteer_dispute_skill_base: float = _p(
+        0.1, "probability", 0, 1, "E", "a volunteer can mediate disputes", eq="recruitment"
+    )
+    volunteer_dispute_skill_retiree: float = _p(
+        0.2, "probability", 0, 1, "E", "added for retirees", eq="recruitment"
+    )
     activation_month: float = _p(
         0.02, "probability/month", 0, 1, "E", "inactive volunteer returns", eq="volunteer_reviews"
     )
@@ -834,6 +916,36 @@ class Params:
         "E",
         "enterprises among units (report: 312 of 638 party orgs are enterprises, 0.49)",
         eq="build_providers",
+    )
+    unit_institution_weight: float = _p(
+        0.25,
+        "relative share",
+        0,
+        1,
+        "E",
+        "institutions among the non-enterprise units (relative)",
+        eq="build_providers",
+    )
+    unit_school_weight: float = _p(
+        0.10,
+        "relative share",
+        0,
+        1,
+        "E",
+        "schools among the non-enterprise units (relative)",
+        eq="build_providers",
+    )
+    unit_social_org_weight: float = _p(
+        0.20,
+        "relative share",
+        0,
+        1,
+        "E",
+        "social organisations among the non-enterprise units (relative)",
+        eq="build_providers",
+    )
+    unit_initial_motivation: float = _p(
+        0.8, "0-1", 0, 1, "E", "motivation of a new partner unit", eq="build_providers"
     )
     unit_hours_month: float = _p(
         16.0, "hours/month", 0, 1000, "E", "labour hours a unit offers", eq="unit_reviews"
@@ -1117,6 +1229,12 @@ class Params:
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > 0.01:
             raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")
+        rest = self.unit_institution_weight + self.unit_school_weight + self.unit_social_org_weight
+        if rest <= 0 and self.unit_enterprise_share < 1:
+            raise InputError(
+                "unit_institution_weight, unit_school_weight and unit_social_org_weight are all 0: "
+                "set unit_enterprise_share = 1 or give one of them a weight"
+            )
         for names in SKILL_SHARES:
             total = sum(getattr(self, name) for name in names)
             if abs(total - 1.0) > 1e-9:  # numpy's choice allows 1.5e-8

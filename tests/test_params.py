@@ -114,3 +114,10 @@ def test_skill_shares_must_sum_to_one():
     with pytest.raises(InputError, match="skill_low_share, skill_mid_share, skill_high_share sum to 1.05"):
         Params().replace(skill_low_share=0.4)
     Params().replace(migrant_skill_low_share=0.6, migrant_skill_high_share=0.0)
+
+
+def test_unit_kinds_other_than_enterprises_need_a_weight():
+    zero = {"unit_institution_weight": 0.0, "unit_school_weight": 0.0, "unit_social_org_weight": 0.0}
+    with pytest.raises(InputError, match="set unit_enterprise_share = 1"):
+        Params().replace(**zero)
+    Params().replace(unit_enterprise_share=1.0, **zero)
