@@ -22,11 +22,13 @@ DISTRICT_COMMUNITIES = 193  # Tiexi District's communities [A]
 MAX_DAYS = 36_500  # 100 years; need keys hold the day in 21 bits (sim.needs)
 BYTES_PER_RESIDENT = 1000  # a district-year peaks at ~0.9 KB a resident (docs/performance.md)
 BASE_BYTES = 200 * 2**20
+PERSONS_PER_HOUSEHOLD = 2.2  # with the default household mix (sizes memory estimates only)
+HOUSEHOLD_MIX_TOLERANCE = 0.01  # the hh_* shares may miss 1 by this much (rng.choice renormalises)
 
 
 def estimate_memory(communities: int, households_per_community: int) -> tuple[int, int]:
-    """(expected residents, estimated peak bytes) of a model of that size (2.2 persons a household)."""
-    residents = int(communities * households_per_community * 2.2)
+    """(expected residents, estimated peak bytes) of a model of that size."""
+    residents = int(communities * households_per_community * PERSONS_PER_HOUSEHOLD)
     return residents, BASE_BYTES + residents * BYTES_PER_RESIDENT
 
 
@@ -1227,8 +1229,9 @@ class Params:
                 f"rating_two_stars_below = {self.rating_two_stars_below}: the star edges must rise"
             )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
-        if abs(mix - 1.0) > 0.01:
-            raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within 0.01)")
+        if abs(mix - 1.0) > HOUSEHOLD_MIX_TOLERANCE:
+            within = HOUSEHOLD_MIX_TOLERANCE
+            raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within {within})")
         rest = self.unit_institution_weight + self.unit_school_weight + self.unit_social_org_weight
         if rest <= 0 and self.unit_enterprise_share < 1:
             raise InputError(
