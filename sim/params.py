@@ -306,8 +306,8 @@ class Params:
         "years",
         0.1,
         40,
-        "E",
-        "elders are 60 + Exp(this) years old: ~63 % of them 65+",
+        "S",
+        "elders are 60 + Exp(this) years old: ~63 % of them 65+ (census: 15.5 % / 24.5 %)",
         eq="build_population",
         build=True,
     )
