@@ -46,21 +46,18 @@ class _ProviderAgent(mesa.Agent):
 
 
 class Volunteer(_ProviderAgent):
-    """A resident with a volunteer role (docs/ODD.md, entities)."""
-
-    def monthly_review(self) -> None:
-        """Update motivation from the month's work, then stay, rest, return or leave.
-
-        Motivation rises with recognised services and falls with overload and
-        with declined dispatches. Load above ``burnout_load`` risks a burnout
-        dropout; otherwise a background hazard (~1/3 a year, docs/sources.md)
-        scaled by low motivation applies.
-        """
-        review_volunteers(self.model, [self])
+    """A resident with a volunteer role (docs/ODD.md, entities); reviewed monthly by
+    :func:`review_volunteers`."""
 
 
 def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
-    """:meth:`Volunteer.monthly_review` for many volunteers at once, as columns.
+    """Each volunteer's monthly review, for many volunteers at once, as columns: update
+    motivation from the month's work, then stay, rest, return or leave.
+
+    Motivation rises with recognised services and falls with overload and
+    with declined dispatches. Load above ``burnout_load`` risks a burnout
+    dropout; otherwise a background hazard (~1/3 a year, docs/sources.md)
+    scaled by low motivation applies.
 
     Each review reads and writes only its own provider row and its own keyed draws,
     so reviewing them together gives what reviewing them one by one, in any order, gives.
@@ -71,18 +68,19 @@ def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
     i = np.fromiter((a.provider_id for a in agents), np.int64, len(agents))
     u = model.today["month_draws"][i].T  # keyed by the provider's identity and the day
     load = pr.hours_used[i].astype(float) / np.maximum(pr.hours_pref[i].astype(float), 1e-6)
-    served = np.minimum(pr.services_month[i], 4) / 4.0
-    change = 0.08 * p.recognition * served - 0.15 * np.maximum(0.0, load - 1.0)
-    change += -0.01 * pr.declines_month[i] + 0.05 * (u[3] - 0.5)
+    served = np.minimum(pr.services_month[i], p.motivation_services_full) / p.motivation_services_full
+    recognised = p.motivation_recognition_step * p.recognition * served
+    change = recognised - p.motivation_overload_step * np.maximum(0.0, load - 1.0)
+    change += -p.motivation_decline_step * pr.declines_month[i] + p.motivation_noise_step * (u[3] - 0.5)
     motivation = np.minimum(1.0, np.maximum(0.0, pr.motivation[i].astype(float) + change))
     pr.motivation[i] = motivation
     hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
-    hazard = hazard * (2.0 * (1.0 - motivation))
+    hazard = hazard * (p.dropout_motivation_factor * (1.0 - motivation))
     active = pr.state[i] == ProviderState.ACTIVE
     burnout = active & (load > p.burnout_load) & (u[0] < p.burnout_prob)
     leave = burnout | (u[1] < hazard)
-    rest = active & ~leave & (u[2] < p.deactivation_month * 2.0 * (1.0 - motivation))
-    back = ~active & ~leave & (u[2] < p.activation_month * (0.5 + p.recognition))
+    rest = active & ~leave & (u[2] < p.deactivation_month * p.rest_motivation_factor * (1.0 - motivation))
+    back = ~active & ~leave & (u[2] < p.activation_month * (p.activation_base + p.recognition))
     pr.state[i[rest]] = ProviderState.INACTIVE
     pr.state[i[back]] = ProviderState.ACTIVE
     for k in np.flatnonzero(leave).tolist():
@@ -96,12 +94,14 @@ class PartnerUnit(_ProviderAgent):
         """Reciprocity: a unit whose help was used and rated well offers more hours."""
         m, p, pr, i = self.model, self.model.params, self.model.providers, self.provider_id
         used = pr.hours_used[i] / max(float(pr.hours_month[i]), 1e-6)
-        quality = (pr.quality_estimate(i) - 3.0) / 2.0
+        quality = (pr.quality_estimate(p, i) - p.unit_rating_reference) / p.unit_rating_scale
         change = (
-            0.05 * (used - 0.5) + 0.05 * p.recognition * quality + 0.02 * (m.today["month_draws"][i, 3] - 0.5)
+            p.unit_use_step * (used - p.unit_use_reference)
+            + p.unit_recognition_step * p.recognition * quality
+            + p.unit_noise_step * (m.today["month_draws"][i, 3] - 0.5)
         )
         pr.motivation[i] = np.clip(pr.motivation[i] + change, 0.0, 1.0)
-        pr.hours_month[i] = pr.hours_pref[i] = p.unit_hours_month * (0.5 + pr.motivation[i])
+        pr.hours_month[i] = pr.hours_pref[i] = p.unit_hours_month * (p.unit_hours_base + pr.motivation[i])
 
 
 class CommunityCommittee(mesa.Agent):
@@ -112,23 +112,25 @@ class CommunityCommittee(mesa.Agent):
         self.community = community
 
     def recruit(
-        self, share: float | None = None, active_share: float = 0.6, decision: str = "recruit"
+        self, share: float | None = None, active_share: float | None = None, decision: str = "recruit"
     ) -> None:
         """Register new volunteers among adults who are not volunteers yet.
 
         Args:
             share: chance each such adult registers; ``recruitment_month`` if None.
-            active_share: chance a new recruit starts active.
+            active_share: chance a new recruit starts active; ``recruit_active_share`` if None.
             decision: name of the keyed draw ("recruit" monthly, "drive" for a drive).
         """
         m, pop = self.model, self.model.pop
         share = m.params.recruitment_month if share is None else share
+        active_share = m.params.recruit_active_share if active_share is None else active_share
         lo, hi = m.community_rows[self.community]  # residents are stored by community
         free = (pop.age[lo:hi] >= 18) & (m.provider_of_resident[lo:hi] < 0)
         pool = lo + np.flatnonzero(free)
         if len(pool) == 0:
             return
-        weight = np.where(pop.elder[pool], 2.0, 1.0)  # retirees volunteer more (docs/sources.md)
+        # Retirees volunteer more (docs/sources.md).
+        weight = np.where(pop.elder[pool], m.params.retiree_volunteer_weight, 1.0)
         chance = np.minimum(1.0, share * weight / weight.mean())
         # Keyed by resident and day: whether someone joins never depends on other communities.
         who = pool[m.streams.uniform(decision, pop.uid[pool], m.day) < chance]

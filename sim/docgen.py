@@ -26,49 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .params import Params
+from .params import EQUATIONS, Params
 
 # The ODD's submodel keys, in the order of section 7 (7.1 is the first): the phases of
 # a day in schedule order, then the build steps and the cost accounting. A parameter's
 # ``eq`` metadata names one of them.
-EQ_KEYS: tuple[str, ...] = (
-    "policies",
-    "new_year_budgets",
-    "arise_needs",
-    "choose_lunch",
-    "meals_by_own_means",
-    "informal_help",
-    "residents_order",
-    "grid_visits",
-    "dispatch",
-    "serve",
-    "canteen_books",
-    "expire",
-    "start_training",
-    "projects_progress",
-    "joint_meeting",
-    "winter_needs",
-    "new_project_needs",
-    "market_day",
-    "weekly_classes",
-    "weekly_ties",
-    "tie_counts",
-    "canteen_peers",
-    "weekly_awareness",
-    "month_draws",
-    "volunteer_reviews",
-    "unit_reviews",
-    "recruitment",
-    "monthly_drift",
-    "month_reset",
-    "monthly_care",
-    "monthly_jobs",
-    "build_population",
-    "build_network",
-    "build_providers",
-    "build_services",
-    "cost",
-)
+EQ_KEYS: tuple[str, ...] = EQUATIONS
 SEEDS = range(5)
 
 

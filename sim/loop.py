@@ -16,6 +16,7 @@ from .providers import ProviderKind, ProviderState
 
 if TYPE_CHECKING:
     from .model import GovModel
+    from .params import Params
 
 
 def _sigmoid(x):
@@ -59,12 +60,13 @@ def informal_help(model: GovModel) -> None:
     if model.params.dispatch_rule == "none":
         act = model.needs.active
         hidden = act[model.needs.state[act] <= NeedState.OPEN]
+    par = model.params
     helpers = model.helpers[model.needs.resident[hidden]]
-    p = model.params.informal_help_prob * np.minimum(1.0, helpers / 3.0)
+    p = par.informal_help_prob * np.minimum(1.0, helpers / par.informal_helpers_full)
     helped = hidden[model.streams.uniform("informal", model.needs.key[hidden], model.day) < p]
     b = model.needs
     b.provider[helped] = INFORMAL
-    b.quality[helped] = 0.5
+    b.quality[helped] = par.informal_quality
     b.close(helped, NeedState.DONE, model.day)
 
 
@@ -79,7 +81,7 @@ def residents_order(model: GovModel) -> None:
         + p.order_household_weight * (pop.hh_size[pop.household[r]] > 1)
         + p.order_trust_weight * pop.trust[r]
         + p.order_awareness_weight * pop.awareness[r]
-        + p.order_ties_weight * np.minimum(model.neighbour_ties[r], 5) / 5.0
+        + p.order_ties_weight * np.minimum(model.neighbour_ties[r], p.order_ties_cap) / p.order_ties_cap
     )
     ordered = hidden[model.streams.uniform("order", b.key[hidden], model.day) < _sigmoid(logit)]
     b.state[ordered] = NeedState.OPEN
@@ -220,23 +222,33 @@ def _distance_km(model: GovModel, pair_p, r):
 
 
 def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
-    """Extra distance of fetching a meal from the resident's nearest canteen (3 km if none)."""
-    return np.where(kind == NeedType.MEAL, np.minimum(model.meal_km[r], 3.0), 0.0)
+    """Extra distance of fetching a meal from the resident's nearest canteen, at most
+    ``delivery_km_cap`` (which it is if there is none)."""
+    cap = model.params.delivery_km_cap
+    return np.where(kind == NeedType.MEAL, np.minimum(model.meal_km[r], cap), 0.0)
 
 
 def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
     """Closed-loop score of each (order, provider) pair; ``u`` gives its Gumbel noise."""
-    pr = model.providers
+    p, pr = model.params, model.providers
     skill = pr.skill[pair_p, kind[pair_o]]
     load = pr.hours_used[pair_p] / np.maximum(pr.hours_pref[pair_p], 1e-6)
-    quality = pr.quality_estimate(pair_p)
+    quality = pr.quality_estimate(p, pair_p)
     dist = _distance_km(model, pair_p, res[pair_o])
-    noise = -0.3 * np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))  # Gumbel(0, 0.3)
+    # Gumbel(0, score_gumbel_scale)
+    noise = -p.score_gumbel_scale * np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))
     # Complex cases (disputes, disabled residents) go to the most skilled (skill 2):
     # social workers, care staff, skilled volunteers and units.
     r = res[pair_o]
     complex_case = (kind[pair_o] == NeedType.DISPUTE) | (model.pop.care_level[r] >= 3)
-    return 1.0 * skill + 1.0 * complex_case * (skill >= 2) + 0.8 * (quality - 4.0) - dist - load + noise
+    return (
+        p.score_skill_weight * skill
+        + p.score_complex_bonus * complex_case * (skill >= 2)
+        + p.score_rating_weight * (quality - p.score_rating_reference)
+        - dist
+        - load
+        + noise
+    )
 
 
 def _accept_prob(model: GovModel, prov, dist_km, fetch):
@@ -245,7 +257,7 @@ def _accept_prob(model: GovModel, prov, dist_km, fetch):
     p, pr = model.params, model.providers
     logit = (
         p.accept_base
-        + 2.0 * (pr.motivation[prov] - 0.5)
+        + p.accept_motivation_weight * (pr.motivation[prov] - 0.5)
         - p.accept_notification_weight * pr.notified_month[prov]
         - p.accept_distance_weight * dist_km
         - fetch
@@ -314,7 +326,12 @@ def serve(model: GovModel) -> None:
     prov = b.provider[due]
     skill = pr.skill[prov, b.type[due]]
     wait = model.day - b.day_ordered[due]
-    q = 0.45 + 0.15 * skill + 0.2 * (pr.motivation[prov] - 0.5) - 0.02 * wait
+    q = (
+        p.quality_base
+        + p.quality_skill_weight * skill
+        + p.quality_motivation_weight * (pr.motivation[prov] - 0.5)
+        - p.quality_wait_penalty_day * wait
+    )
     noise = model.streams.normal("quality", "quality_angle", b.key[due])
     q = np.clip(q + p.service_quality_noise * noise, 0.0, 1.0)
     b.quality[due] = q
@@ -322,12 +339,12 @@ def serve(model: GovModel) -> None:
     np.add.at(pr.services_month, prov, 1)
     r = b.resident[due]
     if p.dispatch_rule == "closed_loop":
-        stars = rate(q, p.rating_satisfied_threshold)
+        stars = rate(q, p)
         b.rating[due] = stars
         np.add.at(pr.rating_sum, prov, stars)
         np.add.at(pr.rating_n, prov, 1)
     if p.dispatch_rule != "none":
-        np.add.at(pop.trust, r, p.trust_gain * (q - 0.4))
+        np.add.at(pop.trust, r, p.trust_gain * (q - p.trust_quality_reference))
     pop.awareness[r] = np.minimum(1.0, pop.awareness[r] + p.awareness_gain_service)
     _pull_satisfaction(model, r, q)
     vol = pr.kind[prov] == ProviderKind.VOLUNTEER
@@ -335,9 +352,13 @@ def serve(model: GovModel) -> None:
     model.net.touch(r[vol], pr.resident[prov[vol]], model.day, u, p.service_tie_prob)
 
 
-def rate(quality: np.ndarray, threshold: float) -> np.ndarray:
-    """Stars 1-5 a resident gives: courteous, so anything above ``threshold`` is 4-5."""
-    edges = np.array([threshold - 0.3, threshold - 0.15, threshold, threshold + 0.2])
+def rate(quality: np.ndarray, p: Params) -> np.ndarray:
+    """Stars 1-5 a resident gives: courteous, so anything above ``rating_satisfied_threshold``
+    is 4-5; the other edges lie the ``rating_*_stars_*`` distances from it."""
+    t = p.rating_satisfied_threshold
+    edges = np.array(
+        [t - p.rating_two_stars_below, t - p.rating_three_stars_below, t, t + p.rating_five_stars_above]
+    )
     return (1 + np.searchsorted(edges, quality, side="right")).astype(np.int8)
 
 
@@ -354,7 +375,7 @@ def expire(model: GovModel) -> None:
     hidden = _in_state(model, NeedState.HIDDEN)
     gone = hidden[model.day - b.day_arisen[hidden] >= p.hidden_lapse_days]
     b.close(gone, NeedState.LAPSED, model.day)
-    _pull_satisfaction(model, b.resident[gone], 0.2)
+    _pull_satisfaction(model, b.resident[gone], p.lapsed_satisfaction)
     np.clip(pop.trust, 0.0, 1.0, out=pop.trust)
     b.compact()
 

@@ -24,7 +24,7 @@ from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
-from .params import MAX_DAYS, Params, estimate_memory
+from .params import MAX_DAYS, MEMORY_LIMIT_SHARE, Params, estimate_memory
 from .policies import Policy
 from .population import build_population
 from .providers import ProviderKind, ProviderTable, initial_volunteers
@@ -41,11 +41,11 @@ def check_fits_in_memory(params: Params) -> None:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return
-    if need > 0.8 * total:
+    if need > MEMORY_LIMIT_SHARE * total:
         raise InputError(
             f"communities={params.communities} x households_per_community={params.households_per_community} "
             f"is ~{residents:,} residents needing ~{need / 2**30:.1f} GiB; this machine has "
-            f"{total / 2**30:.1f} GiB (limit 80 %)"
+            f"{total / 2**30:.1f} GiB (limit {MEMORY_LIMIT_SHARE:.0%})"
         )
 
 
@@ -130,11 +130,11 @@ class GovModel(mesa.Model):
         if p.five_society_linkage:
             pr.add_staff(
                 ProviderKind.SOCIAL_WORKER, np.repeat(comm, p.social_workers),
-                p.social_worker_hours_month, self.pop, self.streams, 0,
+                p.social_worker_hours_month, self.pop, self.streams, 0, motivation=p.staff_motivation,
             )  # fmt: skip
         pr.add_staff(
             ProviderKind.CARE_STAFF, np.repeat(comm, p.care_centre_staff),
-            p.care_staff_hours_month, self.pop, self.streams, 0,
+            p.care_staff_hours_month, self.pop, self.streams, 0, motivation=p.staff_motivation,
         )  # fmt: skip
 
     def _build_services(self, classes: Sequence[type[Service]]) -> tuple[Service, ...]:

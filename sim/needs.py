@@ -40,6 +40,12 @@ class NeedState(enum.IntEnum):
 UNMET = (NeedState.EXPIRED, NeedState.LAPSED)
 
 
+def longest_open_days(params: Params) -> int:
+    """The most days a need can stay open: hidden until it lapses, then ordered until it
+    expires, then accepted until it is due, with two days' margin."""
+    return params.hidden_lapse_days + params.order_wait_days + params.repair_lag_days + 2
+
+
 def is_unmet(state: np.ndarray) -> np.ndarray:
     """The one definition of unmet need: expired unserved or lapsed unreported (:data:`UNMET`)."""
     return state >= NeedState.EXPIRED  # the two final states after DONE

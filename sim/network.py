@@ -262,7 +262,7 @@ def _community_network(pop: Population, params: Params, rng: np.random.Generator
     net = TieNetwork(len(pop.age))
     _household_ties(net, pop)
     _kin_ties(net, pop, params, rng)
-    older = np.flatnonzero(pop.age >= 12)
+    older = np.flatnonzero(pop.age >= params.tie_min_age)
     for place, mean, kind in (
         (pop.building, params.building_ties_mean, TieKind.BUILDING),
         (pop.grid, params.compound_ties_mean, TieKind.COMPOUND),
@@ -291,7 +291,7 @@ def _household_ties(net: TieNetwork, pop: Population) -> None:
 def _kin_ties(net: TieNetwork, pop: Population, params: Params, rng) -> None:
     """Empty-nest elders with a child's household elsewhere in the community."""
     elders = np.flatnonzero(pop.empty_nest & (rng.random(pop.n) < params.kin_nearby_prob))
-    adults = np.flatnonzero((pop.age >= 25) & ~pop.elder)
+    adults = np.flatnonzero((pop.age >= params.kin_min_age) & ~pop.elder)
     if len(elders) == 0 or len(adults) == 0:
         return
     a_comm = pop.community[adults]
@@ -352,11 +352,11 @@ def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: 
     used = casual & (streams.uniform("tie_use", net.key, day) < params.tie_use_week)
     np.copyto(net.last_used, day, where=used)
     np.copyto(net.w, 1.0, where=used)
-    fading = casual & (net.last_used < day - 6)
+    fading = casual & (net.last_used <= day - 7)  # not used in the past week
     np.subtract(net.w, params.tie_decay_week, out=net.w, where=fading)
-    older = np.flatnonzero(pop.age >= 12)
+    older = np.flatnonzero(pop.age >= params.tie_min_age)
     who = older[streams.uniform("tie_new", pop.uid[older], day) < params.tie_formation_week]
-    in_building = streams.uniform("tie_place", pop.uid[who], day) < 0.5
+    in_building = streams.uniform("tie_place", pop.uid[who], day) < params.tie_building_share
     pick = streams.uniform("tie_pick", pop.uid[who], day)
     b, g = who[in_building], who[~in_building]
     # Residents do not move or age during a run: who lives where is sorted once.

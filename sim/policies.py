@@ -130,20 +130,23 @@ class VolunteerDrive(Policy):
 
     Args:
         recruits: share of adults not yet volunteering who register (0-0.5).
-        active_share: share of the new recruits who start active (0-1).
+        active_share: share of the new recruits who start active (0-1); None takes the
+            ``recruit_active_share`` parameter.
         communities: the model's community indices (0 is district community
             ``first_community``); None means every community.
     """
 
     kind: ClassVar[str] = "volunteer_drive"
     recruits: float = 0.03
-    active_share: float = 0.6
+    active_share: float | None = None
     communities: tuple[int, ...] | None = None
 
     def validate(self, params: Params) -> None:
         for name, hi in (("recruits", 0.5), ("active_share", 1.0)):
             v = getattr(self, name)
-            if not isinstance(v, int | float) or not 0 <= v <= hi:
+            if v is None and name == "active_share":
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= hi:
                 raise InputError(f"policy '{self.kind}': {name} = {v!r}: expected a number in [0, {hi}]")
         _check_communities(self.kind, self.communities, params)
 

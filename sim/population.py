@@ -40,8 +40,9 @@ _TEMPLATES = {
     "hh_single_parent": ("A", "C"),
 }
 _WORKING_AGE_TYPES = {"hh_single_adult", "hh_couple", "hh_couple_child", "hh_single_parent"}
-GRID_SPACING_M = 350.0
-COMMUNITY_SPACING_M = 1800.0
+# Age groups by definition (the roles above): children 0-17, adults 18-59, elders 60+.
+ADULT_AGE = 18
+ELDER_AGE = 60
 
 
 @dataclass
@@ -151,9 +152,9 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
     hh_building = (rng.permutation(n_hh) // params.households_per_building).astype(np.int32)
     bld_per_grid = max(1, params.households_per_grid // params.households_per_building)
     bld_grid = np.minimum(np.arange(n_bld) // bld_per_grid, n_grids - 1).astype(np.int32)
-    bld_x, bld_y = _building_positions(cid, bld_grid, n_grids, rng)
+    bld_x, bld_y = _building_positions(cid, bld_grid, n_grids, params, rng)
 
-    roles, member_hh = _members(hh_type, rng)
+    roles, member_hh = _members(hh_type, params, rng)
     n = len(roles)
     hh_size = np.bincount(member_hh, minlength=n_hh).astype(np.int16)
     building = hh_building[member_hh]
@@ -163,7 +164,7 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
 
     elder = roles == "E"
     child = roles == "C"
-    age = _ages(roles, rng)
+    age = _ages(roles, params, rng)
     migrant = hh_migrant[member_hh]
     lives_alone = elder & (hh_size[member_hh] == 1)
     empty_nest = elder & np.isin(type_names, ["hh_elder_alone", "hh_elder_couple"])
@@ -171,11 +172,22 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
     cooks_self = ~child & ~(care_level >= 2)
     cooks_self &= ~(elder & (rng.random(n) < params.non_cooking_share_elderly))
     employment = _employment(age, elder, child, params, rng)
-    skill = rng.choice(3, size=n, p=[0.35, 0.45, 0.20]).astype(np.int8)
-    skill[migrant] = np.minimum(skill[migrant], rng.choice(3, size=migrant.sum(), p=[0.5, 0.4, 0.1]))
-    income = _income(elder, lives_alone, migrant, employment, rng)
-    trust = _beta(params.initial_trust - 0.1 * migrant, 8.0, rng)
-    aware = _beta(params.initial_awareness - 0.15 * (migrant | lives_alone), 6.0, rng)
+    p = params
+    skill = rng.choice(3, size=n, p=[p.skill_low_share, p.skill_mid_share, p.skill_high_share]).astype(
+        np.int8
+    )
+    migrant_shares = [p.migrant_skill_low_share, p.migrant_skill_mid_share, p.migrant_skill_high_share]
+    skill[migrant] = np.minimum(skill[migrant], rng.choice(3, size=migrant.sum(), p=migrant_shares))
+    income = _income(elder, lives_alone, migrant, employment, params, rng)
+    trust = _beta(
+        p.initial_trust - p.migrant_trust_offset * migrant, p.trust_concentration, p.beta_mean_clip, rng
+    )
+    aware = _beta(
+        p.initial_awareness - p.isolated_awareness_offset * (migrant | lives_alone),
+        p.awareness_concentration,
+        p.beta_mean_clip,
+        rng,
+    )
 
     return {
         "n_grids": n_grids,
@@ -183,7 +195,7 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
         "building": building,
         "grid": bld_grid[building],
         "age": age,
-        "female": rng.random(n) < np.where(lives_alone, 0.7, 0.5),
+        "female": rng.random(n) < np.where(lives_alone, p.female_share_alone, p.female_share),
         "migrant": migrant,
         "elder": elder,
         "lives_alone": lives_alone,
@@ -194,8 +206,8 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
         "skill": skill,
         "income_band": income,
         "school_age": (age >= 6) & (age <= 15),
-        "x": (bld_x[building] + rng.normal(0, 5, n)).astype(np.float32),
-        "y": (bld_y[building] + rng.normal(0, 5, n)).astype(np.float32),
+        "x": (bld_x[building] + rng.normal(0, p.resident_jitter_m, n)).astype(np.float32),
+        "y": (bld_y[building] + rng.normal(0, p.resident_jitter_m, n)).astype(np.float32),
         "trust": trust,
         "awareness": aware,
         "satisfaction": np.full(n, params.satisfaction_baseline, dtype=np.float32),
@@ -211,13 +223,14 @@ def _community(params: Params, rng: np.random.Generator, cid: int) -> dict[str, 
     }
 
 
-def _members(hh_type: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Expand households into members: (role per member, household per member)."""
+def _members(hh_type: np.ndarray, params: Params, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Expand households into members: (role per member, household per member); a second
+    elder ("e") is present with probability ``second_elder_prob``."""
     roles, owners = [], []
     for t, name in enumerate(HOUSEHOLD_TYPES):
         hhs = np.flatnonzero(hh_type == t)
         for role in _TEMPLATES[name]:
-            keep = hhs if role != "e" else hhs[rng.random(len(hhs)) < 0.5]
+            keep = hhs if role != "e" else hhs[rng.random(len(hhs)) < params.second_elder_prob]
             roles.append(np.full(len(keep), role.upper()))
             owners.append(keep)
     roles_a, owners_a = np.concatenate(roles), np.concatenate(owners)
@@ -225,14 +238,17 @@ def _members(hh_type: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
     return roles_a[order], owners_a[order]
 
 
-def _ages(roles: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _ages(roles: np.ndarray, params: Params, rng: np.random.Generator) -> np.ndarray:
     n = len(roles)
-    age = rng.integers(18, 60, n)
+    age = rng.integers(ADULT_AGE, ELDER_AGE, n)
     elder = roles == "E"
     # 60 + exponential(11): ~63 % of the elderly are 65+ (15.5 % / 24.5 %, docs/sources.md).
-    age[elder] = 60 + np.minimum(rng.exponential(11.0, elder.sum()), 40).astype(int)
+    excess = np.minimum(
+        rng.exponential(params.elder_age_mean_excess, elder.sum()), params.elder_age_max_excess
+    )
+    age[elder] = ELDER_AGE + excess.astype(int)
     child = roles == "C"
-    age[child] = rng.integers(0, 18, child.sum())
+    age[child] = rng.integers(0, ADULT_AGE, child.sum())
     return age.astype(np.int16)
 
 
@@ -240,7 +256,7 @@ def _care_levels(age, elder, params: Params, rng) -> np.ndarray:
     """Care level 0 (none) to 3 (disabled); risk doubles every ~9 years of age."""
     n = len(age)
     level = np.zeros(n, dtype=np.int8)
-    risk = np.where(elder, np.exp(0.08 * (age - 60)), 0.0)
+    risk = np.where(elder, np.exp(params.care_age_slope * (age - ELDER_AGE)), 0.0)
     risk /= risk[elder].mean() if elder.any() else 1.0
     u = rng.random(n)
     disabled = u < np.minimum(1.0, params.disabled_share_elderly * risk)
@@ -248,7 +264,7 @@ def _care_levels(age, elder, params: Params, rng) -> np.ndarray:
         u < np.minimum(1.0, (params.disabled_share_elderly + params.mild_care_share_elderly) * risk)
     )
     level[mild] = 1
-    level[disabled] = np.where(rng.random(disabled.sum()) < 0.4, 3, 2)
+    level[disabled] = np.where(rng.random(disabled.sum()) < params.disabled_level3_share, 3, 2)
     return level
 
 
@@ -266,26 +282,31 @@ def _employment(age, elder, child, params: Params, rng) -> np.ndarray:
     return emp
 
 
-def _income(elder, alone, migrant, employment, rng) -> np.ndarray:
-    """Income band 0 (low) to 2 (high); elders alone and migrants skew low."""
+def _income(elder, alone, migrant, employment, params: Params, rng) -> np.ndarray:
+    """Income band 0 (low) to 2 (high); elders alone, migrants and the unemployed skew low."""
     n = len(elder)
-    low = 0.25 + 0.25 * alone + 0.15 * migrant + 0.3 * (employment == Employment.UNEMPLOYED)
+    p = params
+    unemployed = employment == Employment.UNEMPLOYED
+    low = p.income_low_base + p.income_low_alone * alone + p.income_low_migrant * migrant
+    low = low + p.income_low_unemployed * unemployed
     u = rng.random(n)
-    band = np.where(u < low, 0, np.where(u < low + 0.55, 1, 2))
+    band = np.where(u < low, 0, np.where(u < low + p.income_middle_share, 1, 2))
     return band.astype(np.int8)
 
 
-def _beta(mean, concentration: float, rng) -> np.ndarray:
-    mean = np.clip(np.asarray(mean, dtype=float), 0.02, 0.98)
+def _beta(mean, concentration: float, clip: float, rng) -> np.ndarray:
+    """Beta draws with the given means (clipped to [clip, 1 - clip]) and concentration."""
+    mean = np.clip(np.asarray(mean, dtype=float), clip, 1 - clip)
     return rng.beta(mean * concentration, (1 - mean) * concentration).astype(np.float32)
 
 
-def _building_positions(cid: int, bld_grid: np.ndarray, n_grids: int, rng):
+def _building_positions(cid: int, bld_grid: np.ndarray, n_grids: int, params: Params, rng):
     """Metre coordinates: communities on the district's square lattice, grids on a lattice
     within their community, buildings jittered."""
     side_c = int(np.ceil(np.sqrt(DISTRICT_COMMUNITIES)))
     side_g = int(np.ceil(np.sqrt(n_grids)))
-    gx = (bld_grid % side_g) * GRID_SPACING_M + (cid % side_c) * COMMUNITY_SPACING_M
-    gy = (bld_grid // side_g) * GRID_SPACING_M + (cid // side_c) * COMMUNITY_SPACING_M
-    jitter = rng.uniform(-0.4, 0.4, (2, len(bld_grid))) * GRID_SPACING_M
+    grid_m, comm_m, j = params.grid_spacing_m, params.community_spacing_m, params.building_jitter
+    gx = (bld_grid % side_g) * grid_m + (cid % side_c) * comm_m
+    gy = (bld_grid // side_g) * grid_m + (cid // side_c) * comm_m
+    jitter = rng.uniform(-j, j, (2, len(bld_grid))) * grid_m
     return (gx + jitter[0]).astype(np.float32), (gy + jitter[1]).astype(np.float32)

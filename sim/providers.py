@@ -37,14 +37,7 @@ class UnitKind(enum.IntEnum):
     SOCIAL_ORG = 3
 
 
-# Share of each unit kind among member units [E] (the enterprise share is the
-# parameter ``unit_enterprise_share``; the others keep these proportions).
-UNIT_MIX = {
-    UnitKind.ENTERPRISE: 0.45,
-    UnitKind.INSTITUTION: 0.25,
-    UnitKind.SCHOOL: 0.10,
-    UnitKind.SOCIAL_ORG: 0.20,
-}
+# Skill levels (0-2) by kind: structural tables, as in docs/ODD.md (section 5.3).
 UNIT_SKILLS = {
     UnitKind.ENTERPRISE: {NeedType.REPAIR: 2, NeedType.MEAL: 1},
     UnitKind.INSTITUTION: {NeedType.DISPUTE: 2, NeedType.CARE: 1},
@@ -56,23 +49,23 @@ STAFF_SKILLS = {
     ProviderKind.SOCIAL_WORKER: {NeedType.CARE: 2, NeedType.DISPUTE: 2, NeedType.TUTORING: 1},
     ProviderKind.CARE_STAFF: {NeedType.CARE: 2, NeedType.MEAL: 2},
 }
-# Yearly money budget of a member unit by kind, relative to ``unit_money_year`` [E].
-BUDGET_WEIGHT = {
-    UnitKind.ENTERPRISE: 1.0,
-    UnitKind.INSTITUTION: 0.4,
-    UnitKind.SCHOOL: 0.1,
-    UnitKind.SOCIAL_ORG: 0.1,
-}
 _N_TYPES = len(NeedType)
 IDENT_OFFSET = 1 << 40  # identities of units and staff, above every resident row
 
 
-def yearly_budget(unit_kind: np.ndarray, money_year: float) -> np.ndarray:
-    """Each unit's yearly money budget in yuan (0 for rows that are not units)."""
+def yearly_budget(unit_kind: np.ndarray, params: Params) -> np.ndarray:
+    """Each unit's yearly money budget in yuan (0 for rows that are not units): an
+    enterprise's is ``unit_money_year``, other kinds' that times ``unit_budget_weight_<kind>``."""
+    weights = {
+        UnitKind.ENTERPRISE: 1.0,
+        UnitKind.INSTITUTION: params.unit_budget_weight_institution,
+        UnitKind.SCHOOL: params.unit_budget_weight_school,
+        UnitKind.SOCIAL_ORG: params.unit_budget_weight_social_org,
+    }
     weight = np.zeros(len(unit_kind))
-    for kind, w in BUDGET_WEIGHT.items():
+    for kind, w in weights.items():
         weight[np.asarray(unit_kind) == kind] = w
-    return money_year * weight
+    return params.unit_money_year * weight
 
 
 class ProviderTable:
@@ -155,11 +148,14 @@ class ProviderTable:
         retiree = pop.employment[who] == Employment.RETIRED
         hours = params.volunteer_hours_month * np.where(retiree, params.retiree_hours_multiplier, 1.0)
         ids = pop.uid[who]
-        hours = hours * np.exp(0.4 * streams.normal("volunteer_hours", "volunteer_hours_angle", ids, day))
+        z_hours = streams.normal("volunteer_hours", "volunteer_hours_angle", ids, day)
+        hours = hours * np.exp(params.volunteer_hours_sd * z_hours)
         z = streams.normal("volunteer_motivation", "volunteer_motivation_angle", ids, day)
+        motivation = params.volunteer_motivation_mean + params.volunteer_motivation_sd * z
+        clip = params.volunteer_motivation_clip
         return self._append(
             _volunteer_skills(
-                who, pop, streams.uniform("volunteer_skill", ids[:, None], day, np.arange(_N_TYPES))
+                who, pop, params, streams.uniform("volunteer_skill", ids[:, None], day, np.arange(_N_TYPES))
             ),
             pop.comm_id,
             kind=np.full(len(who), ProviderKind.VOLUNTEER),
@@ -170,7 +166,7 @@ class ProviderTable:
             y=pop.y[who],
             hours_month=hours * params.availability_multiplier,
             hours_pref=hours,
-            motivation=np.clip(0.6 + 0.15 * z, 0.05, 0.95),  # ~ beta(6, 4): mean 0.6, sd 0.15
+            motivation=np.clip(motivation, clip, 1 - clip),  # ~ beta(6, 4): mean 0.6, sd 0.15
             state=np.where(active, ProviderState.ACTIVE, ProviderState.INACTIVE),
             joined_day=np.full(len(who), day),
         )
@@ -186,14 +182,14 @@ class ProviderTable:
         """
         k = len(community)
         community = np.asarray(community, np.int32)
-        mix = np.array(list(UNIT_MIX.values()))
+        rest = [params.unit_institution_weight, params.unit_school_weight, params.unit_social_org_weight]
+        mix = np.array([params.unit_enterprise_share, *rest])
         mix[1:] *= (1.0 - params.unit_enterprise_share) / mix[1:].sum()
-        mix[0] = params.unit_enterprise_share
         kinds = np.empty(k, np.int64)
         anchor = np.empty(k, np.int64)
         had = np.bincount(self.community[self.kind == ProviderKind.UNIT], minlength=len(pop.comm_id))
         for c, at, rng in _by_community(community, pop, streams, "units", lambda c: (int(had[c]),)):
-            kinds[at] = rng.choice(list(UNIT_MIX), size=len(at), p=mix)
+            kinds[at] = rng.choice(list(UnitKind), size=len(at), p=mix)
             anchor[at] = _random_member(pop, c, len(at), rng)  # a random resident's address
         skill = np.zeros((k, _N_TYPES), np.int8)
         for kind, levels in UNIT_SKILLS.items():
@@ -209,17 +205,18 @@ class ProviderTable:
             y=pop.y[anchor],
             hours_month=np.full(k, params.unit_hours_month),
             hours_pref=np.full(k, params.unit_hours_month),
-            motivation=np.full(k, 0.8),
+            motivation=np.full(k, params.unit_initial_motivation),
             state=np.full(k, ProviderState.ACTIVE),
             joined_day=np.full(k, day),
-            budget_left=yearly_budget(kinds, params.unit_money_year),
+            budget_left=yearly_budget(kinds, params),
         )
 
     def add_staff(
-        self, kind: ProviderKind, community: np.ndarray, hours: float, pop: Population, streams, day: int
-    ):
+        self, kind: ProviderKind, community: np.ndarray, hours: float, pop: Population, streams, day: int,
+        *, motivation: float,
+    ):  # fmt: skip
         """Paid staff (social workers, care-centre staff) of the given communities, each
-        community's drawn from its own ``staff`` stream."""
+        community's drawn from its own ``staff`` stream, with a fixed ``motivation``."""
         k = len(community)
         community = np.asarray(community, np.int32)
         skill = np.zeros((k, _N_TYPES), np.int8)
@@ -237,29 +234,37 @@ class ProviderTable:
             y=pop.y[anchor],
             hours_month=np.full(k, hours),
             hours_pref=np.full(k, hours),
-            motivation=np.full(k, 0.7),
+            motivation=np.full(k, motivation),
             state=np.full(k, ProviderState.ACTIVE),
             joined_day=np.full(k, day),
         )
 
-    def quality_estimate(self, rows=slice(None)) -> np.ndarray:
-        """The committee's view of providers ``rows`` (all by default): mean stars, 4.0 before
-        any rating (two pseudo-ratings of 4)."""
-        return (self.rating_sum[rows] + 4.0 * 2) / (self.rating_n[rows] + 2)
+    def quality_estimate(self, params: Params, rows=slice(None)) -> np.ndarray:
+        """The committee's view of providers ``rows`` (all by default): mean stars, with
+        ``rating_prior_n`` pseudo-ratings of ``rating_prior_stars`` before any rating."""
+        prior = params.rating_prior_stars * params.rating_prior_n
+        return (self.rating_sum[rows] + prior) / (self.rating_n[rows] + params.rating_prior_n)
 
 
-def _volunteer_skills(who, pop: Population, u: np.ndarray) -> np.ndarray:
+def _volunteer_skills(who, pop: Population, params: Params, u: np.ndarray) -> np.ndarray:
     """Skill level 0-2 per need type; retired skilled workers repair (新工老友)."""
     k = len(who)
     retiree = pop.employment[who] == Employment.RETIRED
     good = pop.skill[who] >= 2
     female = pop.female[who]
+    par = params
     p = np.zeros((k, _N_TYPES))
-    p[:, NeedType.REPAIR] = 0.15 + 0.25 * retiree + 0.2 * good
-    p[:, NeedType.CARE] = 0.25 + 0.15 * female
-    p[:, NeedType.MEAL] = 0.7
-    p[:, NeedType.TUTORING] = np.where(pop.skill[who] >= 1, 0.25, 0.05)
-    p[:, NeedType.DISPUTE] = 0.1 + 0.2 * retiree
+    p[:, NeedType.REPAIR] = (
+        par.volunteer_repair_skill_base
+        + par.volunteer_repair_skill_retiree * retiree
+        + par.volunteer_repair_skill_good * good
+    )
+    p[:, NeedType.CARE] = par.volunteer_care_skill_base + par.volunteer_care_skill_female * female
+    p[:, NeedType.MEAL] = par.volunteer_meal_skill
+    p[:, NeedType.TUTORING] = np.where(
+        pop.skill[who] >= 1, par.volunteer_tutoring_skill, par.volunteer_tutoring_skill_unskilled
+    )
+    p[:, NeedType.DISPUTE] = par.volunteer_dispute_skill_base + par.volunteer_dispute_skill_retiree * retiree
     has = u < p  # u: one uniform per volunteer and need type
     level = np.where(good[:, None], 2, 1)
     return np.where(has, level, 0).astype(np.int8)
@@ -281,12 +286,12 @@ def _random_member(pop: Population, community: int, k: int, rng) -> np.ndarray:
 def initial_volunteers(pop: Population, params: Params, streams) -> tuple[np.ndarray, np.ndarray]:
     """Residents registered at day 0 and whether each is active.
 
-    Retirees register at twice the rate of other adults; the share of a
+    Retirees register at ``retiree_volunteer_weight`` times the rate of other adults; the share of a
     community's adults registered equals ``volunteer_registration`` in
     expectation. Keyed by resident, so the same people register at every scale.
     """
     adults = pop.age >= 18
-    weight = np.where(pop.employment == Employment.RETIRED, 2.0, 1.0) * adults
+    weight = np.where(pop.employment == Employment.RETIRED, params.retiree_volunteer_weight, 1.0) * adults
     n_comm = len(pop.comm_id)
     n_adults = np.maximum(np.bincount(pop.community, adults, n_comm), 1)
     mean = np.bincount(pop.community, weight, n_comm) / n_adults

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .needs import NeedState, is_unmet
+from .needs import NeedState, is_unmet, longest_open_days
 from .population import Employment
 
 if TYPE_CHECKING:
@@ -39,9 +39,7 @@ class Window:
 
     def __init__(self, model: GovModel, d0: int, d1: int) -> None:
         self.model, self.d0, self.d1 = model, d0, d1
-        p = model.params
-        longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
-        ids = model.needs.recent(d0 - longest)
+        ids = model.needs.recent(d0 - longest_open_days(model.params))
         # A need closed before d0 had every event (arisen, ordered ... closed) before it too.
         closed = model.needs.day_closed[ids]
         self.ids = ids[(closed >= d0) | (closed < 0)]

@@ -77,3 +77,17 @@ def test_param_change_refuses_build_time_parameters():
     with pytest.raises(InputError, match="'canteen_price' is fixed when the model is built"):
         policy_from_dict({"kind": "param_change", "changes": {"canteen_price": 12.0}}).validate(Params())
     policy_from_dict({"kind": "param_change", "changes": {"recognition": 0.9}}).validate(Params())
+
+
+def test_a_drive_without_active_share_takes_the_recruit_active_share_parameter():
+    drive = policy_from_dict({"kind": "volunteer_drive"})
+    assert drive.active_share is None
+    drive.validate(Params())
+    with pytest.raises(InputError, match="active_share"):
+        policy_from_dict({"kind": "volunteer_drive", "active_share": 1.5}).validate(Params())
+
+
+def test_volunteers_have_no_per_agent_review():
+    from sim.agents import Volunteer
+
+    assert not hasattr(Volunteer, "monthly_review")

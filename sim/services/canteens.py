@@ -206,7 +206,10 @@ class Canteens(Service):
         elder = np.flatnonzero(pop.elder[lo:hi]) + lo
         far = np.ones(len(elder), bool)
         for k in np.flatnonzero(self.is_open(model.day) & (np.asarray(self.community) == community)):
-            far &= np.hypot(pop.x[elder] - self.x[k], pop.y[elder] - self.y[k]) > 500.0
+            far &= (
+                np.hypot(pop.x[elder] - self.x[k], pop.y[elder] - self.y[k])
+                > model.params.canteen_catchment_m
+            )
         pool = elder[far] if far.any() else elder
         grids, counts = np.unique(pop.grid[pool], return_counts=True)
         best = grids[np.argmax(counts)]  # ties go to the lowest grid number: deterministic
@@ -325,14 +328,14 @@ class Canteens(Service):
         u[Meal.CANTEEN] = np.where(
             has,
             p.meal_canteen_preference
-            - p.meal_price_weight * price / (1.0 + 0.5 * income)
-            + 2.0 * (quality - 0.5)
+            - p.meal_price_weight * price / (1.0 + p.meal_income_price_relief * income)
+            + p.meal_quality_weight * (quality - p.meal_quality_reference)
             - p.meal_distance_weight * dist
             + p.meal_peer_weight * peers[who],
             -np.inf,
         )
         u[Meal.TAKEAWAY] = p.meal_takeaway_preference - p.meal_price_weight * p.takeaway_price / (
-            1.0 + 0.5 * income
+            1.0 + p.meal_income_price_relief * income
         )
         u[Meal.SKIP] = p.meal_skip_preference
         groups = [model.group_masks[g][who] for g in GROUPS[1:]]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..needs import NeedType, is_unmet
+from ..needs import NeedType, is_unmet, longest_open_days
 from ..schedule import MONTHLY, Phase
 from ..window import Metric, count, pop_mean
 from .base import Service
@@ -78,16 +78,17 @@ class Care(Service):
         """Care levels rise; the need rates and the lunch choice follow."""
         p, pop, b = model.params, model.pop, model.needs
         u = model.streams.uniform("care_month", pop.uid, model.day)  # keyed by resident and day
-        longest = p.hidden_lapse_days + p.order_wait_days + p.repair_lag_days + 2
-        recent = b.recent(model.day - 30 - longest)  # needs that could have closed in the past 30 days
+        recent = b.recent(
+            model.day - 30 - longest_open_days(p)
+        )  # needs that could have closed in the past 30 days
         unmet = recent[
             is_unmet(b.state[recent])
             & np.isin(b.type[recent], (NeedType.CARE, NeedType.MEAL))
             & (b.day_closed[recent] > model.day - 30)
         ]
         missed = np.bincount(b.resident[unmet], minlength=pop.n)
-        hazard = p.care_progression_year / 12.0 * np.exp(0.08 * (pop.age - 75.0))
-        hazard *= 1.0 + p.care_unmet_multiplier * np.minimum(missed, 5)
+        hazard = p.care_progression_year / 12.0 * np.exp(p.care_age_slope * (pop.age - p.care_reference_age))
+        hazard *= 1.0 + p.care_unmet_multiplier * np.minimum(missed, p.care_unmet_cap)
         up = pop.elder & (pop.care_level < 3) & (u < hazard)
         if up.any():
             pop.care_level[up] += 1

@@ -170,7 +170,7 @@ class Jobs(Service):
         seeker = pop.employment == Employment.UNEMPLOYED
         trained = self.trained_until >= model.day
         boost = 1.0 + p.training_effect * trained
-        skill = 0.6 + 0.4 * pop.skill
+        skill = p.job_skill_base + p.job_skill_weight * pop.skill
         found = seeker & (u[0] < p.market_find_month * skill * boost)
         self._place(np.flatnonzero(found), Via.MARKET)
         if p.job_platform:
@@ -230,5 +230,5 @@ def training_days(params) -> set[int]:
     n = params.training_projects_year
     if n == 0:
         return set()
-    # Spread over the year starting in early November (winter training, docs/ODD.md).
-    return {int(305 + i * 365 / n) % 365 for i in range(n)}
+    # Spread over the year from training_start_day (early November: winter training).
+    return {int(params.training_start_day + i * 365 / n) % 365 for i in range(n)}

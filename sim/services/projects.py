@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..params import Params
 from ..providers import ProviderKind, ProviderState, yearly_budget
 from ..rng import poisson_from_uniform
 from ..schedule import Phase, every, on_day_of_year
@@ -43,26 +44,14 @@ class ProjectState(enum.IntEnum):
     DROPPED = 3  # a winter job not funded by the end of winter
 
 
-# Cost in yuan and duration in days per project type [E]; params scale the cost.
-PROJECT_COST = {
-    ProjectType.PAVING: 90_000,
-    ProjectType.SEWER: 70_000,
-    ProjectType.PARKING: 40_000,
-    ProjectType.PROPERTY_MANAGEMENT: 30_000,
-    ProjectType.RENOVATION: 60_000,
-    ProjectType.SNOW_REMOVAL: 8_000,
-}
-PROJECT_DAYS = {
-    ProjectType.PAVING: 60,
-    ProjectType.SEWER: 45,
-    ProjectType.PARKING: 30,
-    ProjectType.PROPERTY_MANAGEMENT: 30,
-    ProjectType.RENOVATION: 60,
-    ProjectType.SNOW_REMOVAL: 3,
-}
 WINTER_START, WINTER_END = 334, 59  # 1 December to 28 February
 WHOLE_COMMUNITY = -1  # ``grid`` of a project that serves the whole community
-_DAYS = np.array([PROJECT_DAYS[t] for t in ProjectType])
+QUARTERS = 4  # new needs are listed every 91 days, a quarter of the yearly rate each time
+
+
+def project_cost(params: Params, kind: ProjectType) -> float:
+    """Yuan a project of ``kind`` costs (``project_cost_<kind>`` x ``project_cost_scale``)."""
+    return getattr(params, f"project_cost_{kind.name.lower()}") * params.project_cost_scale
 
 
 def _projects(w: Window, column: str) -> float:
@@ -238,12 +227,12 @@ class JointProjects(Service):
         u = model.streams.uniform("project_kind", pop.grid_uid[grids], nth, model.day)
         kinds = (u * ProjectType.SNOW_REMOVAL).astype(np.int64)  # any type but snow removal
         for g, k in zip(grids.tolist(), kinds.tolist(), strict=True):
-            cost = PROJECT_COST[ProjectType(k)] * p.project_cost_scale
+            cost = project_cost(p, ProjectType(k))
             self.add(int(pop.grid_community[g]), g, ProjectType(k), cost, model.day)
 
     def quarterly_needs(self, model: GovModel) -> None:
         """New needs listed every quarter (``project_needs_per_grid_year`` / 4 a grid)."""
-        self.new_project_needs(model, model.params.project_needs_per_grid_year / 4.0)
+        self.new_project_needs(model, model.params.project_needs_per_grid_year / QUARTERS)
 
     def winter_needs(self, model: GovModel) -> None:
         """Each community lists snow removal for the winter (it serves every grid: ``grid`` -1)
@@ -251,7 +240,7 @@ class JointProjects(Service):
         for the next joint meeting); otherwise it waits for one held before the end of winter."""
         p = model.params
         for c in range(p.communities):
-            cost = PROJECT_COST[ProjectType.SNOW_REMOVAL] * p.project_cost_scale
+            cost = project_cost(p, ProjectType.SNOW_REMOVAL)
             self.add(c, WHOLE_COMMUNITY, ProjectType.SNOW_REMOVAL, cost, model.day)
             if self.pool.get(c, 0.0) >= cost:
                 self.pool[c] -= cost
@@ -263,7 +252,9 @@ class JointProjects(Service):
         p, pr = model.params, model.providers
         units = np.flatnonzero((pr.kind == ProviderKind.UNIT) & (pr.state == ProviderState.ACTIVE))
         share = np.minimum(
-            1.0, p.pledge_share * (1.0 + p.reciprocity_weight * np.minimum(pr.successes[units], 5))
+            1.0,
+            p.pledge_share
+            * (1.0 + p.reciprocity_weight * np.minimum(pr.successes[units], p.reciprocity_cap)),
         )
         pledge = pr.budget_left[units] * share
         pr.budget_left[units] -= pledge
@@ -300,7 +291,8 @@ class JointProjects(Service):
         if not self.state:
             return
         st, kind = self.arrays("state"), self.arrays("kind")
-        due = self.arrays("funded") + _DAYS[kind]
+        days = np.array([getattr(p, f"project_days_{t.name.lower()}") for t in ProjectType])
+        due = self.arrays("funded") + days[kind]
         for i in np.flatnonzero((st == ProjectState.FUNDED) & (due <= day)).tolist():
             self.state[i] = ProjectState.DONE
             self.done[i] = day
@@ -323,7 +315,7 @@ class JointProjects(Service):
     def new_year_budgets(self, model: GovModel) -> None:
         """Units receive their yearly money budget (1 January)."""
         pr = model.providers
-        pr.budget_left[:] = yearly_budget(pr.unit_kind, model.params.unit_money_year)
+        pr.budget_left[:] = yearly_budget(pr.unit_kind, model.params)
 
 
 def _winter(day: int) -> bool:
@@ -332,5 +324,6 @@ def _winter(day: int) -> bool:
 
 
 def _meeting_days(model: GovModel) -> set[int]:
-    n = model.params.joint_meetings_per_year
-    return {int(14 + i * 365 / n) for i in range(n)}
+    p = model.params
+    n = p.joint_meetings_per_year
+    return {int(p.first_meeting_day + i * 365 / n) for i in range(n)}
