@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .population import ADULT_AGE
 from .providers import ProviderState
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class CommunityCommittee(mesa.Agent):
         share = m.params.recruitment_month if share is None else share
         active_share = m.params.recruit_active_share if active_share is None else active_share
         lo, hi = m.community_rows[self.community]  # residents are stored by community
-        free = (pop.age[lo:hi] >= 18) & (m.provider_of_resident[lo:hi] < 0)
+        free = (pop.age[lo:hi] >= ADULT_AGE) & (m.provider_of_resident[lo:hi] < 0)
         pool = lo + np.flatnonzero(free)
         if len(pool) == 0:
             return

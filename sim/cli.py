@@ -172,15 +172,25 @@ def _cmd_params(args) -> int:
 
 def _cmd_metrics(args) -> int:
     rows = [
-        {"name": m.name, "unit": m.unit, "by_group": m.by_group, "definition": m.definition}
+        {
+            "name": m.name,
+            "label": m.label,
+            "unit": m.unit,
+            "direction": m.direction,
+            "headline": m.headline,
+            "by_group": m.by_group,
+            "definition": m.definition,
+        }  # fmt: skip
         for m in metrics.METRICS
     ]
     if args.json:
-        print(json.dumps({"groups": metrics.GROUP_DOCS, "metrics": rows}, indent=1))
+        print(json.dumps({"groups": metrics.GROUP_DOCS, "metrics": rows}, indent=1, ensure_ascii=False))
         return 0
+    arrows = {"higher": "↑ better", "lower": "↓ better", "none": ""}
     for r in rows:
         tag = " (by group)" if r["by_group"] else ""
-        print(f"{r['name']:30s} [{r['unit']}] {r['definition']}{tag}")
+        head = f" [headline {r['headline']}]" if r["headline"] else ""
+        print(f"{r['name']:36s} [{r['unit']}] {arrows[r['direction']]:9s} {r['definition']}{tag}{head}")
     print("\ngroups: " + "; ".join(f"{g} = {d}" for g, d in metrics.GROUP_DOCS.items()))
     return 0
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .params import EQUATIONS, Params
+from .population import ADULT_AGE
 
 # The ODD's submodel keys, in the order of section 7 (7.1 is the first): the phases of
 # a day in schedule order, then the build steps and the cost accounting. A parameter's
@@ -151,7 +152,7 @@ def structure_table() -> str:
         pop, pr = m.pop, m.providers
         elder = pop.elder
         force = np.isin(pop.employment, [Employment.EMPLOYED, Employment.UNEMPLOYED])
-        adults = pop.age >= 18
+        adults = pop.age >= ADULT_AGE
         vol = pr.kind == ProviderKind.VOLUNTEER
         put("residents", pop.n)
         put("households", len(pop.hh_size))

@@ -13,7 +13,7 @@ import enum
 import numpy as np
 
 from .params import Params
-from .population import Population
+from .population import ADULT_AGE, Population
 
 
 class NeedType(enum.IntEnum):
@@ -163,7 +163,7 @@ def need_rates(
         params.rate_tutoring * np.where(pop.migrant, params.migrant_tutoring_multiplier, 1.0),
         0.0,
     )
-    rates[:, NeedType.DISPUTE] = params.rate_dispute / 365.0 * per_person * (pop.age >= 18)
+    rates[:, NeedType.DISPUTE] = params.rate_dispute / 365.0 * per_person * (pop.age >= ADULT_AGE)
     return rates
 
 

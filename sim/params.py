@@ -1227,11 +1227,11 @@ class Params:
         0,
         5,
         "E",
-        "finding work scales with this + job_skill_weight x skill (0-1)",
+        "finding work scales with this + job_skill_weight x skill level (0-2)",
         eq="monthly_jobs",
     )
     job_skill_weight: float = _p(
-        0.4, "x", 0, 5, "E", "extra job-finding chance of the most skilled", eq="monthly_jobs"
+        0.4, "x per skill level", 0, 5, "E", "extra job-finding chance per skill level (0-2)", eq="monthly_jobs"
     )
 
     # --- 大党委 joint meetings and projects -------------------------------------

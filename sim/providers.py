@@ -14,7 +14,7 @@ import numpy as np
 
 from .needs import NeedType
 from .params import Params
-from .population import Employment, Population
+from .population import ADULT_AGE, Employment, Population
 
 
 class ProviderKind(enum.IntEnum):
@@ -37,7 +37,7 @@ class UnitKind(enum.IntEnum):
     SOCIAL_ORG = 3
 
 
-# Skill levels (0-2) by kind: structural tables, as in docs/ODD.md (section 5.3).
+# Skill levels (0-2) by kind: structural tables, as in docs/ODD.md (7.34, build_providers).
 UNIT_SKILLS = {
     UnitKind.ENTERPRISE: {NeedType.REPAIR: 2, NeedType.MEAL: 1},
     UnitKind.INSTITUTION: {NeedType.DISPUTE: 2, NeedType.CARE: 1},
@@ -290,7 +290,7 @@ def initial_volunteers(pop: Population, params: Params, streams) -> tuple[np.nda
     community's adults registered equals ``volunteer_registration`` in
     expectation. Keyed by resident, so the same people register at every scale.
     """
-    adults = pop.age >= 18
+    adults = pop.age >= ADULT_AGE
     weight = np.where(pop.employment == Employment.RETIRED, params.retiree_volunteer_weight, 1.0) * adults
     n_comm = len(pop.comm_id)
     n_adults = np.maximum(np.bincount(pop.community, adults, n_comm), 1)

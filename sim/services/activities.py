@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..population import ADULT_AGE
 from ..schedule import WEEKLY, Phase
 from .base import Service
 
@@ -74,7 +75,7 @@ class Activities(Service):
     def market_day(self, model: GovModel) -> None:
         """A neighbourhood market: a share of adults attend and meet one another."""
         p = model.params
-        adults = model.pop.age >= 18
+        adults = model.pop.age >= ADULT_AGE
         u = model.streams.uniform("market_attend", model.pop.uid, model.day)
         _meet(model, np.flatnonzero(adults & (u < p.market_attendance)), p.market_tie_prob, "market")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..needs import OWN_MEANS, NeedState, NeedType
-from ..population import Employment
+from ..population import ADULT_AGE, Employment
 from ..schedule import WEEKLY, Phase
 from ..window import GROUPS
 from .base import Service
@@ -439,7 +439,7 @@ class Canteens(Service):
 def diners(model: GovModel) -> np.ndarray:
     """Residents in today's lunch choice: 60+ or adults not in work, who can walk."""
     pop = model.pop
-    home = pop.elder | ((pop.age >= 18) & (pop.employment != Employment.EMPLOYED))
+    home = pop.elder | ((pop.age >= ADULT_AGE) & (pop.employment != Employment.EMPLOYED))
     return np.flatnonzero(home & (pop.care_level <= 1))
 
 
