@@ -1231,7 +1231,7 @@ class Params:
         eq="monthly_jobs",
     )
     job_skill_weight: float = _p(
-        0.4, "x per skill level", 0, 5, "E", "extra job-finding chance per skill level (0-2)", eq="monthly_jobs"
+        0.4, "x per level", 0, 5, "E", "extra job-finding chance per skill level (0-2)", eq="monthly_jobs"
     )
 
     # --- 大党委 joint meetings and projects -------------------------------------
