@@ -56,10 +56,11 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--district", action="store_true", help="also the 193-community district")
     ap.add_argument("--district-days", type=int, default=365)
+    ap.add_argument("--district-reps", type=int, default=3)
     args = ap.parse_args()
-    cases = [("community-year", args.days, 1)]
+    cases = [("community-year", args.days, 1, args.reps)]
     if args.district:
-        cases.append((f"district, {args.district_days} days", args.district_days, 193))
+        cases.append((f"district, {args.district_days} days", args.district_days, 193, args.district_reps))
     with tempfile.TemporaryDirectory() as tmp:
         trees = {}
         try:
@@ -69,9 +70,9 @@ def main() -> None:
                 f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.reps} alternating reps each"
             )
             print(f"{'case':24s} {args.old:>14s} {args.new:>14s}  new/old   (median s)")
-            for name, days, communities in cases:
+            for name, days, communities, reps in cases:
                 times: dict[str, list[float]] = {rev: [] for rev in trees}
-                for _ in range(args.reps):
+                for _ in range(reps):
                     for rev, tree in trees.items():
                         times[rev].append(_time(tree, days, communities))
                 old, new = (statistics.median(times[r]) for r in (args.old, args.new))
