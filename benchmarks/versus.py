@@ -7,7 +7,7 @@ speed falls on both alike. Reports the median wall time of building and running
 the default community for a year (and, with ``--district``, the 193-community
 district for ``--district-days`` days) and the ratio new / old.
 
-    python benchmarks/versus.py OLD [NEW] [--reps 5] [--days 365] [--district]
+    python benchmarks/versus.py OLD [NEW] [--reps 5] [--days 365] [--district [--district-reps 3]]
 """
 
 from __future__ import annotations
@@ -66,9 +66,7 @@ def main() -> None:
         try:
             for rev in (args.old, args.new):
                 trees[rev] = _worktree(rev, Path(tmp))
-            print(
-                f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.reps} alternating reps each"
-            )
+            print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; alternating reps, medians")
             print(f"{'case':24s} {args.old:>14s} {args.new:>14s}  new/old   (median s)")
             for name, days, communities, reps in cases:
                 times: dict[str, list[float]] = {rev: [] for rev in trees}
