@@ -73,11 +73,18 @@ def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
     recognised = p.motivation_recognition_step * p.recognition * served
     change = recognised - p.motivation_overload_step * np.maximum(0.0, load - 1.0)
     change += -p.motivation_decline_step * pr.declines_month[i] + p.motivation_noise_step * (u[3] - 0.5)
-    motivation = np.minimum(1.0, np.maximum(0.0, pr.motivation[i].astype(float) + change))
+    old = pr.motivation[i].astype(float)
+    active = pr.state[i] == ProviderState.ACTIVE
+    # Active volunteers' motivation erodes unless recognised; resting ones recover toward the mean.
+    change -= np.where(
+        active,
+        p.motivation_decay_month * old,
+        p.motivation_rest_recovery_month * (p.volunteer_motivation_mean - old),
+    )
+    motivation = np.minimum(1.0, np.maximum(0.0, old + change))
     pr.motivation[i] = motivation
     hazard = 1.0 - (1.0 - p.volunteer_dropout_year) ** (1.0 / 12.0)
     hazard = hazard * (p.dropout_motivation_factor * (1.0 - motivation))
-    active = pr.state[i] == ProviderState.ACTIVE
     burnout = active & (load > p.burnout_load) & (u[0] < p.burnout_prob)
     leave = burnout | (u[1] < hazard)
     rest = active & ~leave & (u[2] < p.deactivation_month * p.rest_motivation_factor * (1.0 - motivation))

@@ -190,7 +190,7 @@ def network_table() -> str:
     end: dict[str, list[float]] = {k: [] for k in keys}
     for seed in SEEDS:
         m = GovModel(Params(), seed, collect=False)
-        for k, v in metrics.report(m, 0, 0).items():
+        for k, v in metrics.report(m, m.day0, m.day0).items():
             if k in start:
                 start[k].append(float(v))
         m.run(365)

@@ -135,11 +135,16 @@ def dispatch(model: GovModel) -> None:
 
 
 def _available(model: GovModel) -> np.ndarray:
-    pr = model.providers
+    """Providers who can take an order today: active, with hours left this month, and free
+    today (a volunteer on ``volunteer_days_month`` days of 30, a unit on ``unit_days_month``,
+    paid staff on ``staff_days_month``; keyed by provider and day)."""
+    p, pr = model.params, model.providers
     spare = pr.hours_month - pr.hours_used
     ok = (pr.state == ProviderState.ACTIVE) & (spare >= model.min_hours)
-    if not model.params.five_society_linkage:
+    if not p.five_society_linkage:
         ok &= pr.kind != ProviderKind.SOCIAL_WORKER
+    days = np.array([p.volunteer_days_month, p.unit_days_month, p.staff_days_month, p.staff_days_month])
+    ok &= model.streams.uniform("free_today", pr.ident, model.day) < days[pr.kind] / 30.0
     return ok
 
 
@@ -274,16 +279,28 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     """Rounds of proposals: each open order asks its best remaining candidate.
 
     ``pair_o``/``pair_p`` are sorted by order priority then score. In a round a
-    provider considers only the highest-priority proposal it receives, and takes
-    it only if the hours fit its remaining availability.
+    provider considers only the highest-priority proposal it receives. Before each
+    round, candidates whose remaining hours this month or today (``*_hours_day``) no
+    longer fit the order are dropped, so an order moves on to its next candidate
+    instead of waiting for a provider who is full.
     """
-    b, pr, day = model.needs, model.providers, model.day
+    p, b, pr, day = model.params, model.needs, model.providers, model.day
     hours = model.hours_by_type[b.type[open_ids]]
+    day_cap = np.array([p.volunteer_hours_day, p.unit_hours_day, p.staff_hours_day, p.staff_hours_day])
+    left_today = day_cap[pr.kind]  # nobody has served yet today: dispatch runs once a day
     alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
     sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
+    pair_h = hours[pair_o]
+    # Per pair, drawn once (keyed by need, provider and day: the same in whichever round).
+    need_of = open_ids[pair_o]
+    pair_u = model.streams.uniform("accept", b.key[need_of], pr.ident[pair_p], day)
+    pair_r = b.resident[need_of]
+    pair_dist = _distance_km(model, pair_p, pair_r)
+    pair_fetch = p.delivery_distance_weight * _delivery_km(model, pair_r, b.type[need_of])
     while True:
+        alive &= (pr.hours_used[pair_p] + pair_h <= pr.hours_month[pair_p]) & (pair_h <= left_today[pair_p])
         idx = np.flatnonzero(alive & ~assigned[pair_o])
         if len(idx) == 0:
             break
@@ -295,23 +312,18 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
         prop = prop[np.sort(one_each)]
         pv, o = pair_p[prop], pair_o[prop]
         alive[prop] = False
-        fits = pr.hours_used[pv] + hours[o] <= pr.hours_month[pv]
-        pv, o = pv[fits], o[fits]
-        r = b.resident[open_ids[o]]
-        dist = _distance_km(model, pv, r)
         pr.notified_month[pv] += 1
-        fetch = model.params.delivery_distance_weight * _delivery_km(model, r, b.type[open_ids[o]])
-        u = model.streams.uniform("accept", b.key[open_ids[o]], pr.ident[pv], day)
-        yes = u < _accept_prob(model, pv, dist, fetch)
+        yes = pair_u[prop] < _accept_prob(model, pv, pair_dist[prop], pair_fetch[prop])
         pr.declines_month[pv[~yes]] += 1
         pv, o = pv[yes], o[yes]
         assigned[o] = True
         ids = open_ids[o]
         pr.hours_used[pv] += hours[o]
+        left_today[pv] -= hours[o]
         b.state[ids] = NeedState.ACCEPTED
         b.provider[ids] = pv
         b.day_accepted[ids] = day
-        lag = np.where(b.type[ids] == NeedType.REPAIR, model.params.repair_lag_days, 0)
+        lag = np.where(b.type[ids] == NeedType.REPAIR, p.repair_lag_days, 0)
         b.day_due[ids] = day + lag
 
 
@@ -363,18 +375,19 @@ def rate(quality: np.ndarray, p: Params) -> np.ndarray:
 
 
 def expire(model: GovModel) -> None:
-    """Orders past their wait expire unserved; hidden needs past their life lapse."""
+    """Orders past their wait expire unserved; hidden needs past their life lapse. Either
+    costs the resident's trust in the committee, whatever the dispatch rule."""
     p, b, pop = model.params, model.needs, model.pop
     open_ids = _in_state(model, NeedState.OPEN)
     late = open_ids[model.day - b.day_ordered[open_ids] >= p.order_wait_days]
     b.close(late, NeedState.EXPIRED, model.day)
     r = b.resident[late]
-    if p.dispatch_rule != "none":
-        np.add.at(pop.trust, r, -p.trust_loss)
+    np.add.at(pop.trust, r, -p.trust_loss)  # residents judge the committee under every rule
     _pull_satisfaction(model, r, 0.0)
     hidden = _in_state(model, NeedState.HIDDEN)
     gone = hidden[model.day - b.day_arisen[hidden] >= p.hidden_lapse_days]
     b.close(gone, NeedState.LAPSED, model.day)
+    np.add.at(pop.trust, b.resident[gone], -p.trust_loss_lapsed)
     _pull_satisfaction(model, b.resident[gone], p.lapsed_satisfaction)
     np.clip(pop.trust, 0.0, 1.0, out=pop.trust)
     b.compact()
@@ -387,10 +400,12 @@ def _pull_satisfaction(model: GovModel, r: np.ndarray, value) -> None:
 
 
 def monthly_drift(model: GovModel) -> None:
-    """Satisfaction drifts back toward its baseline (lower for the isolated); awareness fades."""
+    """Satisfaction drifts back toward its baseline (lower for the isolated), trust toward
+    the resident's day-0 trust; awareness fades."""
     p, pop = model.params, model.pop
     baseline = p.satisfaction_baseline - p.isolation_satisfaction_penalty * (model.neighbour_ties == 0)
     pop.satisfaction += p.satisfaction_recovery_month * (baseline - pop.satisfaction)
+    pop.trust += (p.trust_regression_month * (model.trust0 - pop.trust)).astype(np.float32)
     pop.awareness *= 1.0 - p.awareness_forget_month
 
 

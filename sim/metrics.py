@@ -25,7 +25,19 @@ from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType
 from .network import TieKind
 from .providers import ProviderKind, ProviderState
 from .services import DEFAULT_SERVICES
-from .window import GROUP_DOCS, GROUPS, Metric, Window, count, gini, mean_over, pop_mean, quantile, share
+from .window import (
+    GROUP_DOCS,
+    GROUPS,
+    Metric,
+    Window,
+    count,
+    gini,
+    mean_over,
+    pop_mean,
+    quantile,
+    share,
+    window_mean,
+)
 
 __all__ = [
     "GROUPS",
@@ -57,6 +69,31 @@ def _unmet(w: Window, g: str) -> float:
 def _response(w: Window, g: str, q: float) -> float:
     sel = w.by_provider & w.in_group(g)
     return quantile((w.col("day_closed") - w.col("day_ordered"))[sel], q)
+
+
+def _accept(w: Window, g: str, q: float) -> float:
+    sel = w.during("day_accepted") & w.in_group(g)
+    return quantile((w.col("day_accepted") - w.col("day_ordered"))[sel], q)
+
+
+def _waited(w: Window, g: str, q: float) -> float:
+    sel = w.by_provider & w.in_group(g)
+    return quantile((w.col("day_closed") - w.col("day_arisen"))[sel], q)
+
+
+def _unmet_hours(w: Window, g: str) -> float:
+    sel = w.closed & w.in_group(g)
+    hours = w.model.hours_by_type[w.col("type")]
+    total = float(hours[sel].sum())
+    return float(hours[sel & w.unmet].sum()) / total if total else float("nan")
+
+
+def _utilisation(w: Window, kinds: tuple[ProviderKind, ...]) -> float:
+    """Hours served in the window / hours the active providers of ``kinds`` offer over it."""
+    pr = w.model.providers
+    mine = np.isin(pr.kind, kinds)
+    offered = float(pr.hours_month[mine & (pr.state == ProviderState.ACTIVE)].sum()) * w.days / 30.0
+    return float(_provider_hours(w)[mine].sum()) / offered if offered else float("nan")
 
 
 def _neighbour_degree(w: Window) -> np.ndarray:
@@ -304,13 +341,48 @@ CORE_METRICS: tuple[Metric, ...] = (
     Metric(
         "accept_days_median",
         "days",
-        "median order→accept time",
-        lambda w, g: quantile(
-            (w.col("day_accepted") - w.col("day_ordered"))[w.during("day_accepted") & w.in_group(g)], 0.5
-        ),
+        "median order→accept time of needs accepted in the window",
+        lambda w, g: _accept(w, g, 0.5),
+        True,
         label="Time to acceptance, median",
         direction="lower",
-    ),
+    ),  # fmt: skip
+    Metric(
+        "accept_days_p90",
+        "days",
+        "90th percentile order→accept time",
+        lambda w, g: _accept(w, g, 0.9),
+        True,
+        label="Time to acceptance, p90",
+        direction="lower",
+    ),  # fmt: skip
+    Metric(
+        "wait_days_median",
+        "days",
+        "median time from a need arising to its service (served needs)",
+        lambda w, g: _waited(w, g, 0.5),
+        True,
+        label="Wait from need to service, median",
+        direction="lower",
+    ),  # fmt: skip
+    Metric(
+        "wait_days_p90",
+        "days",
+        "90th percentile time from a need arising to its service",
+        lambda w, g: _waited(w, g, 0.9),
+        True,
+        label="Wait from need to service, p90",
+        direction="lower",
+    ),  # fmt: skip
+    Metric(
+        "unmet_hours_rate",
+        "share",
+        "hours of needs closed unmet / hours of all needs closed (each need weighted by its service time)",
+        _unmet_hours,
+        True,
+        label="Unmet need, by hours",
+        direction="lower",
+    ),  # fmt: skip
     Metric(
         "satisfaction_reported",
         "share",
@@ -341,8 +413,8 @@ CORE_METRICS: tuple[Metric, ...] = (
     Metric(
         "satisfaction_true",
         "0-1",
-        "mean true satisfaction of residents",
-        lambda w, g: pop_mean(w, g, "satisfaction"),
+        "true satisfaction of residents, mean over the window's days",
+        lambda w, g: window_mean(w, g, "satisfaction"),
         True,
         label="True satisfaction",
         direction="higher",
@@ -353,8 +425,8 @@ CORE_METRICS: tuple[Metric, ...] = (
     Metric(
         "trust",
         "0-1",
-        "mean trust in the committee",
-        lambda w, g: pop_mean(w, g, "trust"),
+        "trust in the committee, mean over the window's days",
+        lambda w, g: window_mean(w, g, "trust"),
         True,
         label="Trust in committee",
         direction="higher",
@@ -466,6 +538,27 @@ CORE_METRICS: tuple[Metric, ...] = (
         label="Burnout dropouts",
         direction="lower",
     ),
+    Metric(
+        "utilisation_volunteers",
+        "share",
+        "volunteer hours served / hours active volunteers offer",
+        lambda w, g: _utilisation(w, (ProviderKind.VOLUNTEER,)),
+        label="Volunteers' hours used",
+    ),  # fmt: skip
+    Metric(
+        "utilisation_units",
+        "share",
+        "partner-unit hours served / hours active units offer",
+        lambda w, g: _utilisation(w, (ProviderKind.UNIT,)),
+        label="Partner units' hours used",
+    ),  # fmt: skip
+    Metric(
+        "utilisation_staff",
+        "share",
+        "paid staff hours served / hours they offer",
+        lambda w, g: _utilisation(w, (ProviderKind.SOCIAL_WORKER, ProviderKind.CARE_STAFF)),
+        label="Paid staff hours used",
+    ),  # fmt: skip
     Metric(
         "unit_hours",
         "hours",

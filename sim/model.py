@@ -31,7 +31,7 @@ from .providers import ProviderKind, ProviderTable, initial_volunteers
 from .rng import Streams
 from .schedule import CORE_PHASES, Phase, assemble
 from .services import DEFAULT_SERVICES, Service
-from .window import Metric, group_masks
+from .window import GROUPS, Metric, group_masks
 
 
 def check_fits_in_memory(params: Params) -> None:
@@ -69,14 +69,15 @@ class GovModel(mesa.Model):
         policies: Sequence[Policy] = (),
         collect: bool = True,
         services: Sequence[type[Service]] = DEFAULT_SERVICES,
+        spin_up: bool = True,
     ) -> None:
         super().__init__(rng=seed)
         self.params = self.base_params = params or Params()
         check_fits_in_memory(self.params)
-        self.policies = tuple(policies)
-        self.policy_memory: dict[int, object] = {}  # what a running policy must undo later
-        for policy in self.policies:
+        for policy in policies:
             policy.validate(self.params)
+        self.policies: tuple[Policy, ...] = ()  # none during the spin-up
+        self.policy_memory: dict[int, object] = {}  # what a running policy must undo later
         self.streams = Streams(seed)
         self.seed = seed
         self.pop = build_population(self.params, self.streams)
@@ -85,21 +86,62 @@ class GovModel(mesa.Model):
         self.providers = ProviderTable()
         self.provider_of_resident = np.full(self.pop.n, -1, np.int32)
         self.meal_km = np.full(self.pop.n, np.inf)  # km to where a delivered meal is fetched
+        self.meals_missed = np.zeros(self.pop.n, np.int16)  # lunches skipped since the care review
+        self.daily_means = np.full((400, len(GROUPS), 2), np.nan)  # day x group x (trust, satisfaction)
         self.today: dict[str, np.ndarray] = {}  # hand-offs between the phases of one day
         self._group_masks: dict[str, np.ndarray] | None = None
         self.group_version = 0
         # Base need arrivals always use the residents' day-0 attributes (common random numbers).
         self.care_level0, self.cooks_self0 = self.pop.care_level.copy(), self.pop.cooks_self.copy()
+        self.trust0 = self.pop.trust.copy()  # trust drifts back toward it (monthly_drift)
         self._derive()
         self.refresh_need_rates()
         self._build_actors()
         self.services = self._build_services(services)
-        self.phases: tuple[Phase, ...] = assemble(CORE_PHASES, self.services)
-        self.outcomes: tuple[Metric, ...] = metrics.registry(self.services)
+        self._attach()
         self.refresh_tie_counts()
         self._clustering: tuple[int, float] = (-1, float("nan"))
         self.network_metric_cache: dict = {}
+        self.day0 = 0  # the first measured day
+        self.datacollector = None
+        if spin_up:
+            self.run(self.params.spinup_days)
+        self.start_measuring(policies, collect=collect)
+
+    def _attach(self) -> None:
+        """The day's phases and the outcome registry, assembled from the services."""
+        self.phases: tuple[Phase, ...] = assemble(CORE_PHASES, self.services)
+        self.outcomes: tuple[Metric, ...] = metrics.registry(self.services)
+
+    def start_measuring(self, policies: Sequence[Policy] = (), *, collect: bool = True) -> None:
+        """End the spin-up: today becomes measured day 0, the policies start counting from
+        it, and the daily series is collected from here on."""
+        for policy in policies:
+            policy.validate(self.params)
+        self.policies = tuple(policies)
+        self.day0 = self.steps
         self.datacollector = metrics.make_collector(self.outcomes) if collect else None
+
+    @property
+    def measured_day(self) -> int:
+        """Today counted from the first measured day (after the spin-up); -1 before it."""
+        return self.steps - 1 - self.day0
+
+    def summary(self) -> dict[str, float]:
+        """Every outcome over the measured window so far (day0 to today)."""
+        return metrics.report(self, self.day0, self.day)
+
+    def __getstate__(self) -> dict:
+        """Pickled without what is rebuilt from the services (phases hold closures)."""
+        state = self.__dict__.copy()
+        for name in ("phases", "outcomes", "datacollector"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.datacollector = None
+        self._attach()
 
     # --- construction ---------------------------------------------------------------
     def _derive(self) -> None:
@@ -229,13 +271,13 @@ class GovModel(mesa.Model):
             self.datacollector.collect(self)
 
     def run(self, days: int, progress: Callable[[int], None] | None = None) -> None:
-        """Run ``days`` days, calling ``progress(day)`` after each one."""
+        """Run ``days`` days, calling ``progress(measured_day)`` after each one."""
         if self.steps + days > MAX_DAYS:
             raise InputError(f"days = {days}: a model runs at most {MAX_DAYS:,} days in all")
         for _ in range(days):
             self.step()
             if progress is not None:
-                progress(self.day)
+                progress(self.measured_day)
 
     @property
     def group_masks(self) -> dict[str, np.ndarray]:
@@ -257,6 +299,19 @@ class GovModel(mesa.Model):
             self._clustering = (self.net.version, clustering_sample(self.net))
         return self._clustering[1]
 
+    def record_means(self) -> None:
+        """Today's mean trust and satisfaction of each reporting group (window means read them)."""
+        if self.day >= len(self.daily_means):
+            grown = np.full((2 * len(self.daily_means), *self.daily_means.shape[1:]), np.nan)
+            grown[: len(self.daily_means)] = self.daily_means
+            self.daily_means = grown
+        pop = self.pop
+        for j, g in enumerate(GROUPS):
+            rows = self.group_index[g] if g != "all" else slice(None)
+            for k, col in enumerate((pop.trust, pop.satisfaction)):
+                values = col[rows]
+                self.daily_means[self.day, j, k] = float(values.mean()) if len(values) else np.nan
+
     def state_items(self) -> dict[str, object]:
         """Every piece of state by the name phases declare it under (``sim.schedule``).
 
@@ -274,6 +329,9 @@ class GovModel(mesa.Model):
         items["agents"] = sorted(a.unique_id for a in self.agents)
         items["provider_of_resident"] = self.provider_of_resident
         items["meal_km"] = self.meal_km
+        items["trust0"] = self.trust0
+        items["meals_missed"] = self.meals_missed
+        items["daily_means"] = self.daily_means
         items |= {f"today.{k}": v for k, v in self.today.items()}
         for service in self.services:
             items |= {f"{service.name}.{k}": v for k, v in service.state_items().items()}

@@ -343,12 +343,16 @@ def close_triads(net: TieNetwork, chosen: np.ndarray, u_mid: np.ndarray, u_far: 
 
 
 def weekly_ties(net: TieNetwork, pop: Population, params: Params, streams, day: int) -> None:
-    """One week of tie dynamics: casual use, decay, new acquaintances, closure.
+    """One week of tie dynamics: ties that end, casual use, decay, new acquaintances, closure.
 
     Draws are keyed by tie and by resident (:meth:`sim.rng.Streams.uniform`), so a
     change elsewhere in the model never reshuffles who meets whom here.
     """
     casual = net.kind > max(PERMANENT)  # HOUSEHOLD and KIN ties never fade
+    weekly_end = 1.0 - (1.0 - params.tie_dissolve_year) ** (7.0 / 365.0)
+    ended = casual & (streams.uniform("tie_end", net.key, day) < weekly_end)
+    net.w[ended] = 0.0  # dropped at the consolidation below
+    casual &= ~ended
     used = casual & (streams.uniform("tie_use", net.key, day) < params.tie_use_week)
     np.copyto(net.last_used, day, where=used)
     np.copyto(net.w, 1.0, where=used)

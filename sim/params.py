@@ -146,6 +146,13 @@ class Params:
         20, "households", 2, 200, "S", "a 楼栋 building", eq="build_population", build=True
     )
 
+    spinup_days: int = _p(
+        730, "days", 0, 3650, "E",
+        "simulated under the run's parameters before the measured window (policies start and outcomes "
+        "count from its end); long enough that the measured years are stationary (docs/validation.md)",
+        eq="policies",
+    )  # fmt: skip
+
     # --- household mix (shares of households; must sum to 1) --------------
     hh_elder_alone: float = _p(
         0.07, "share", 0, 1, "E", "one person aged 60+", eq="build_population", build=True
@@ -500,6 +507,11 @@ class Params:
     tie_formation_week: float = _p(
         0.004, "probability/week", 0, 1, "E", "new acquaintance per person", eq="weekly_ties"
     )
+    tie_dissolve_year: float = _p(
+        0.3, "probability/year", 0, 1, "E",
+        "a tie outside household and kin ends (a move, a falling-out) whether used or not",
+        eq="weekly_ties",
+    )  # fmt: skip
     tie_min_age: int = _p(
         12,
         "years",
@@ -526,7 +538,15 @@ class Params:
     rate_repair: float = _p(
         1.0, "needs/household/year", 0, 50, "E", "home repair or home help", eq="arise_needs"
     )
-    rate_care: float = _p(0.01, "needs/day per care level", 0, 1, "E", "care visits", eq="arise_needs")
+    rate_care: float = _p(
+        0.045,
+        "needs/day per care level",
+        0,
+        1,
+        "E",
+        "care visits (level 1: one every ~3 weeks)",
+        eq="arise_needs",
+    )
     rate_meal: float = _p(
         0.03, "needs/day", 0, 1, "E", "meal delivery, elders who cannot cook", eq="arise_needs"
     )
@@ -674,6 +694,18 @@ class Params:
     )
     trust_gain: float = _p(0.06, "trust/episode", 0, 1, "E", "good committee-arranged service", eq="serve")
     trust_loss: float = _p(0.08, "trust/episode", 0, 1, "E", "an order that expired unserved", eq="expire")
+    trust_loss_lapsed: float = _p(
+        0.03, "trust/episode", 0, 1, "E", "a need that lapsed unreported and unfound (neglect)", eq="expire"
+    )
+    trust_regression_month: float = _p(
+        0.1,
+        "share/month",
+        0,
+        1,
+        "E",
+        "trust drifts back toward the resident's day-0 trust",
+        eq="monthly_drift",
+    )
     trust_quality_reference: float = _p(
         0.4, "0-1", 0, 1, "E", "service quality above which trust rises, below which it falls", eq="serve"
     )
@@ -708,9 +740,14 @@ class Params:
     volunteer_active_share: float = _p(
         0.30, "share", 0, 1, "S", "registered who are active", eq="build_providers", build=True
     )
-    volunteer_hours_month: float = _p(7.0, "hours/month", 0, 200, "S", "preferred hours", eq="recruitment")
+    volunteer_hours_month: float = _p(
+        4.5, "hours/month", 0, 200, "S",
+        "hours a working-age volunteer offers; with retirees' multiplier and the spread, active "
+        "volunteers offer ~7.3 h/month on average (CASS 2022; validation pattern)",
+        eq="recruitment",
+    )  # fmt: skip
     availability_multiplier: float = _p(
-        1.5, "x", 1, 5, "E", "most hours a volunteer will give / preferred", eq="recruitment"
+        1.0, "x", 1, 5, "E", "most hours a volunteer will give / preferred", eq="recruitment"
     )
     retiree_hours_multiplier: float = _p(2.0, "x", 0, 10, "E", "retirees give more hours", eq="recruitment")
     volunteer_dropout_year: float = _p(
@@ -732,7 +769,13 @@ class Params:
         0.5, "0-1", 0, 1, "E", "strength of the recognition scheme", eq="volunteer_reviews"
     )
     recruitment_month: float = _p(
-        0.003, "share of adults/month", 0, 0.2, "E", "new registrations", eq="recruitment"
+        0.0045,
+        "share of adults/month",
+        0,
+        0.2,
+        "E",
+        "new registrations (balances dropout at ~10 %)",
+        eq="recruitment",
     )
     retiree_volunteer_weight: float = _p(
         2.0,
@@ -806,6 +849,14 @@ class Params:
     deactivation_month: float = _p(
         0.04, "probability/month", 0, 1, "E", "active volunteer rests", eq="volunteer_reviews"
     )
+    motivation_decay_month: float = _p(
+        0.05, "share/month", 0, 1, "E", "an active volunteer's motivation erodes without recognition",
+        eq="volunteer_reviews",
+    )  # fmt: skip
+    motivation_rest_recovery_month: float = _p(
+        0.1, "share/month", 0, 1, "E", "a resting volunteer's motivation recovers toward its initial mean",
+        eq="volunteer_reviews",
+    )  # fmt: skip
     motivation_services_full: int = _p(
         4,
         "services/month",
@@ -994,6 +1045,26 @@ class Params:
         0.5, "x", 0, 10, "E", "hours offered are unit_hours_month x (this + motivation)", eq="unit_reviews"
     )
 
+    volunteer_days_month: float = _p(
+        6.0, "days/month", 0, 30, "E", "days a month an active volunteer is free to take an order",
+        eq="dispatch",
+    )  # fmt: skip
+    unit_days_month: float = _p(
+        8.0, "days/month", 0, 30, "E", "days a month a partner unit can send someone", eq="dispatch"
+    )
+    staff_days_month: float = _p(
+        22.0, "days/month", 0, 30, "S", "working days a month of paid staff (a five-day week)", eq="dispatch"
+    )
+    volunteer_hours_day: float = _p(
+        3.0, "hours/day", 0.1, 24, "E", "most service hours a volunteer gives on a day they are free",
+        eq="dispatch",
+    )  # fmt: skip
+    unit_hours_day: float = _p(
+        4.0, "hours/day", 0.1, 24, "E", "most hours a partner unit sends on a day it can", eq="dispatch"
+    )
+    staff_hours_day: float = _p(
+        6.0, "hours/day", 0.1, 24, "E", "service hours of paid staff on a working day", eq="dispatch"
+    )
     staff_accept_prob: float = _p(
         0.95, "probability", 0, 1, "E", "paid staff accept a dispatch", eq="dispatch"
     )
@@ -1016,7 +1087,7 @@ class Params:
         80.0, "hours/month", 0, 200, "E", "case hours per social worker", eq="build_providers", build=True
     )
     care_centre_staff: int = _p(
-        2,
+        1,
         "staff/community",
         0,
         50,
@@ -1049,6 +1120,17 @@ class Params:
     care_reference_age: float = _p(
         75.0, "years", 60, 100, "E", "the age at which care_progression_year applies", eq="monthly_care"
     )
+    care_renewal_year: float = _p(
+        0.5, "probability/year", 0, 1, "E",
+        "a resident whose care level has risen returns to their day-0 level and cooking: recovery, or "
+        "an elder who died or moved to a home replaced by one like them (the population is fixed)",
+        eq="monthly_care",
+    )  # fmt: skip
+    care_skip_weight: float = _p(
+        0.1, "unmet needs/lunch", 0, 5, "E",
+        "a lunch skipped by someone who does not cook counts as this share of an unmet need for care risk",
+        eq="monthly_care",
+    )  # fmt: skip
     care_unmet_cap: int = _p(
         5, "needs", 0, 100, "E", "unmet needs in a month beyond this add no more risk", eq="monthly_care"
     )
@@ -1349,6 +1431,11 @@ class Params:
         "duration of winter snow removal (the whole community) once funded",
         eq="projects_progress",
     )
+    project_full_effect_yuan: float = _p(
+        200.0, "yuan/resident", 1, 1e5, "E",
+        "a project spending this much per resident it serves has its full effect; less, in proportion",
+        eq="projects_progress",
+    )  # fmt: skip
     project_satisfaction_gain: float = _p(
         0.05, "satisfaction", 0, 1, "E", "residents of the compound", eq="projects_progress"
     )

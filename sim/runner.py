@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import spinup
 from .errors import InputError
 from .model import GovModel
 from .needs import NeedState, is_unmet
@@ -53,7 +53,10 @@ def run(
     progress: Callable[[int], None] | None = None,
     policies: Sequence[Policy] = (),
 ) -> RunResult:
-    """Build a model, run it for ``days`` and collect its outcomes.
+    """Build a model, spin it up, run it for ``days`` measured days and collect their outcomes.
+
+    The spin-up (``params.spinup_days``, no policies) is computed once per (seed, params)
+    in this process and reused (:mod:`sim.spinup`).
 
     Args:
         params: parameters (defaults when None).
@@ -67,11 +70,11 @@ def run(
     if not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected an integer >= 0")
     params = params or Params()
-    model = GovModel(params, seed, policies=policies)
+    model = spinup.start(params, seed, policies=policies)  # the spun-up state, reused if already made
     model.run(days, progress)
     return RunResult(
         daily=tidy(model),
-        summary=metrics.report(model, 0, model.day),
+        summary=model.summary(),
         by_community=community_table(model),
         params=params,
         seed=seed,
@@ -86,7 +89,7 @@ def community_table(model: GovModel) -> pd.DataFrame:
     pop, b, pr = model.pop, model.needs, model.providers
     n = model.params.communities
     comm = pop.community[b.resident]
-    closed = b.day_closed >= 0
+    closed = b.day_closed >= model.day0  # the measured window only
     unmet = closed & is_unmet(b.state)
     lapsed = closed & (b.state == NeedState.LAPSED)
     alone = (pop.lives_alone & pop.elder)[b.resident]
@@ -98,10 +101,12 @@ def community_table(model: GovModel) -> pd.DataFrame:
         return np.divide(num, den, out=np.full(n, np.nan), where=den > 0)
 
     residents = np.bincount(pop.community, minlength=n).astype(float)
-    meals = model.canteens.table("meals_walkin") + model.canteens.table("meals_delivered")
+    meals = (model.canteens.table("meals_walkin") + model.canteens.table("meals_delivered"))[model.day0 :]
     canteen_comm = np.asarray(model.canteens.community, int)
     volunteers = (pr.kind == ProviderKind.VOLUNTEER) & (pr.state == ProviderState.ACTIVE)
-    done = model.projects.arrays("state") == ProjectState.DONE
+    done = (model.projects.arrays("state") == ProjectState.DONE) & (
+        model.projects.arrays("done") >= model.day0
+    )
     served = closed & (b.state == NeedState.DONE) & (b.provider >= 0)
     who = np.where(served, b.provider, -1)  # the serving provider, -1 where none
     kind = np.append(pr.kind, -1)[who]  # index -1 reads the appended sentinel
@@ -113,7 +118,7 @@ def community_table(model: GovModel) -> pd.DataFrame:
             "community": pop.comm_id.astype(int),
             "subdistrict": pop.comm_subdistrict.astype(int),
             "residents": residents.astype(int),
-            "needs_arisen": np.bincount(comm, minlength=n),
+            "needs_arisen": np.bincount(comm[b.day_arisen >= model.day0], minlength=n),
             "needs_closed": per(closed).astype(int),
             "unmet_need_rate": rate(per(unmet), per(closed)),
             "hidden_need_rate": rate(per(lapsed), per(closed)),

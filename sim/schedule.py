@@ -93,11 +93,12 @@ class Phase:
 
 
 def _apply_policies(model: GovModel) -> None:
-    """Policies starting or ending today start or end."""
+    """Policies starting or ending today (counted from the first measured day) start or end."""
+    day = model.measured_day  # policies count days from the end of the spin-up
     for policy in model.policies:
-        if policy.start_day == model.day:
+        if policy.start_day == day:
             policy.start(model)
-        if policy.end_day == model.day:
+        if policy.end_day == day:
             policy.end(model)
 
 
@@ -209,10 +210,16 @@ CORE_PHASES: tuple[Phase, ...] = (
         "monthly_drift",
         loop.monthly_drift,
         MONTHLY,
-        reads=("tie_counts", "pop.satisfaction", "pop.awareness"),
-        writes=("pop.satisfaction", "pop.awareness"),
+        reads=("tie_counts", "pop.satisfaction", "pop.awareness", "pop.trust", "trust0"),
+        writes=("pop.satisfaction", "pop.awareness", "pop.trust"),
     ),  # fmt: skip
     Phase("month_reset", _month_reset, MONTHLY, reads=(), writes=_PR),
+    Phase(
+        "record_means",
+        lambda m: m.record_means(),
+        reads=("pop.trust", "pop.satisfaction", "groups"),
+        writes=("daily_means",),
+    ),  # fmt: skip
 )
 
 

@@ -165,6 +165,15 @@ def quantile(values, q) -> float:
     return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
+def window_mean(w: Window, g: str, col: str) -> float:
+    """Mean over the window's days of the daily group mean of ``col`` (trust or satisfaction),
+    as recorded at the end of each day; the current mean where no day is recorded yet."""
+    k = ("trust", "satisfaction").index(col)
+    days = w.model.daily_means[max(w.d0, 0) : w.d1 + 1, GROUPS.index(g), k]
+    days = days[~np.isnan(days)]
+    return float(days.mean()) if len(days) else pop_mean(w, g, col)
+
+
 def pop_mean(w: Window, g: str, col: str) -> float:
     """Mean of population column ``col`` over group ``g``."""
     return mean_over(w, getattr(w.model.pop, col), g)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import metrics
+from .. import spinup
 from ..model import GovModel
 from ..needs import NeedState, is_unmet
 from ..runner import tidy
@@ -69,6 +69,7 @@ class RunSpec:
     seed: int
     days: int
     code_version: str
+    spinup_dir: str | None = None  # where spun-up states are kept (the store's spinup/ folder)
 
     @property
     def key(self) -> str:
@@ -103,12 +104,15 @@ class RunOutput:
     traceback: str | None = None
 
 
-def simulate(scenario: Scenario, seed: int, days: int) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
-    """Run a scenario once; returns (daily series, summary, per-grid table)."""
+def simulate(
+    scenario: Scenario, seed: int, days: int, spinup_dir: Path | None = None
+) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
+    """Run a scenario once from its spun-up state (reused from ``spinup_dir`` when there);
+    returns (daily series, summary, per-grid table) of the measured days."""
     params, policies = scenario.build()
-    model = GovModel(params, seed, policies=policies)
+    model = spinup.start(params, seed, policies=policies, cache_dir=spinup_dir)
     model.run(days)
-    summary = metrics.report(model, 0, model.day)
+    summary = model.summary()
     grid, _, _ = grid_table(model)
     summary.setdefault("residents", float(model.pop.n))
     return tidy(model), summary, grid
@@ -124,7 +128,7 @@ def grid_table(model: GovModel) -> tuple[pd.DataFrame, float, float]:
     """
     pop, needs = model.pop, model.needs
     n_grid = len(pop.grid_community)
-    closed = needs.day_closed >= 0
+    closed = needs.day_closed >= model.day0  # the measured window only
     state = needs.state
     unmet = closed & is_unmet(state)
     grid_of = pop.grid[needs.resident]
@@ -155,7 +159,8 @@ def execute(spec: RunSpec) -> RunOutput:
                 f"worker code version {code_version()} differs from the sweep's {spec.code_version}; "
                 "install the same govsim on every worker"
             )
-        daily, summary, grid = simulate(spec.scenario, spec.seed, spec.days)
+        spinup_dir = Path(spec.spinup_dir) if spec.spinup_dir else None
+        daily, summary, grid = simulate(spec.scenario, spec.seed, spec.days, spinup_dir)
         return RunOutput(spec.key, "done", started, time.time(), daily=daily, summary=summary, grid=grid)
     except Exception as err:  # recorded, never lost: the rest of the sweep goes on
         return RunOutput(

@@ -103,7 +103,13 @@ class Canteens(Service):
     def phases(self) -> tuple[Phase, ...]:
         lunch = ("canteens", "pop", "groups", "params")
         return (
-            Phase("choose_lunch", self.choose_lunch, reads=lunch, writes=("canteens",), after="arise_needs"),
+            Phase(
+                "choose_lunch",
+                self.choose_lunch,
+                reads=lunch,
+                writes=("canteens", "meals_missed"),
+                after="arise_needs",
+            ),  # fmt: skip
             Phase(
                 "meals_by_own_means",
                 self.meals_by_own_means,
@@ -349,6 +355,7 @@ class Canteens(Service):
         day = self.model.day
         no_cook = ~self.model.pop.cooks_self[who]
         skipped = no_cook & (choice == Meal.SKIP)
+        self.model.meals_missed[who[skipped]] += 1  # raises their care risk (monthly_care)
         log = self.meal_log
         if day >= len(log):
             self.meal_log = log = np.concatenate([log, np.zeros_like(log)])

@@ -301,8 +301,14 @@ class JointProjects(Service):
                 served = np.arange(lo, hi)
             else:
                 served = lo + np.flatnonzero(pop.grid[lo:hi] == self.grid[i])
-            pop.satisfaction[served] = np.minimum(1.0, pop.satisfaction[served] + p.project_satisfaction_gain)
-            pop.trust[served] = np.minimum(1.0, pop.trust[served] + p.project_trust_gain)
+            # The effect scales with the yuan it delivers to each resident it serves (a paving
+            # of one grid reaches its residents fully, snow removal spread over a community
+            # barely), and fades as satisfaction and trust drift back (monthly_drift).
+            reach = min(1.0, self.cost[i] / max(len(served), 1) / p.project_full_effect_yuan)
+            pop.satisfaction[served] = np.minimum(
+                1.0, pop.satisfaction[served] + reach * p.project_satisfaction_gain
+            )
+            pop.trust[served] = np.minimum(1.0, pop.trust[served] + reach * p.project_trust_gain)
             partners = (pr.kind == ProviderKind.UNIT) & (pr.community == self.community[i])
             partners &= pr.pledged_day == self.funded[i]  # pledged at the meeting that funded it
             pr.successes[partners] += 1
