@@ -262,11 +262,13 @@ class GovModel(mesa.Model):
         return max(self.steps - 1, 0)
 
     def step(self) -> None:
-        """One day: every phase due today, in :attr:`phases` order, then data collection."""
+        """One day: every phase due today, in :attr:`phases` order, then the day's record
+        (group means of trust and satisfaction) and data collection."""
         self.today.clear()
         for phase in self.phases:
             if phase.when(self):
                 phase.fn(self)
+        self.record_means()
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
@@ -301,8 +303,10 @@ class GovModel(mesa.Model):
 
     def record_means(self) -> None:
         """Today's mean trust and satisfaction of each reporting group (window means read them)."""
-        if self.day >= len(self.daily_means):
-            grown = np.full((2 * len(self.daily_means), *self.daily_means.shape[1:]), np.nan)
+        if self.day >= len(self.daily_means):  # grown by doubling
+            grown = np.full(
+                (len(self.daily_means) + len(self.daily_means), *self.daily_means.shape[1:]), np.nan
+            )
             grown[: len(self.daily_means)] = self.daily_means
             self.daily_means = grown
         pop = self.pop

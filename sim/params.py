@@ -87,16 +87,19 @@ def _p(
     *,
     eq: str,
     build: bool = False,
+    lever: str = "",
 ):
     """Declare one parameter field with its metadata.
 
     ``eq`` names the submodel whose equation reads it (one of :data:`EQUATIONS`);
-    ``build`` marks a parameter read only when the model is built (:data:`BUILD_ONLY`).
+    ``build`` marks a parameter read only when the model is built (:data:`BUILD_ONLY`);
+    ``lever`` marks a policy lever and names the outcome it is meant to move.
     """
     if eq not in EQUATIONS:
         raise ValueError(f"unknown submodel eq={eq!r}; expected one of {', '.join(EQUATIONS)}")
     meta = {
-        "unit": unit, "lo": lo, "hi": hi, "tag": tag, "doc": doc, "choices": choices, "eq": eq, "build": build
+        "unit": unit, "lo": lo, "hi": hi, "tag": tag, "doc": doc, "choices": choices,
+        "eq": eq, "build": build, "lever": lever,
     }  # fmt: skip
     return field(default=default, metadata=meta)
 
@@ -626,6 +629,7 @@ class Params:
         doc="点单-派单-接单-评单 or weaker",
         choices=DISPATCH_RULES,
         eq="dispatch",
+        lever="response_days_p90",
     )
     adhoc_dispatch_prob: float = _p(
         0.5, "probability/day", 0, 1, "E", "ad hoc: order handled today", eq="dispatch"
@@ -722,9 +726,11 @@ class Params:
     )
 
     # --- grid workers -------------------------------------------------------
-    grid_workers_per_grid: float = _p(1.0, "workers/grid", 0, 10, "E", "网格员 per grid", eq="grid_visits")
+    grid_workers_per_grid: float = _p(
+        1.0, "workers/grid", 0, 10, "E", "网格员 per grid", eq="grid_visits", lever="hidden_need_rate"
+    )
     grid_visits_per_worker_day: float = _p(
-        4.0, "households/day", 0, 100, "E", "doorstep visits", eq="grid_visits"
+        4.0, "households/day", 0, 100, "E", "doorstep visits", eq="grid_visits", lever="hidden_need_rate"
     )
     grid_detect_prob: float = _p(
         0.7, "probability", 0, 1, "E", "a visit finds a hidden need", eq="grid_visits"
@@ -735,7 +741,15 @@ class Params:
 
     # --- volunteers -----------------------------------------------------------
     volunteer_registration: float = _p(
-        0.10, "share of adults", 0, 1, "S", "registered volunteers", eq="build_providers", build=True
+        0.10,
+        "share of adults",
+        0,
+        1,
+        "S",
+        "registered volunteers",
+        eq="build_providers",
+        build=True,
+        lever="unmet_need_rate",
     )
     volunteer_active_share: float = _p(
         0.30, "share", 0, 1, "S", "registered who are active", eq="build_providers", build=True
@@ -766,7 +780,14 @@ class Params:
         0.25, "probability/month", 0, 1, "E", "dropout chance when overloaded", eq="volunteer_reviews"
     )
     recognition: float = _p(
-        0.5, "0-1", 0, 1, "E", "strength of the recognition scheme", eq="volunteer_reviews"
+        0.5,
+        "0-1",
+        0,
+        1,
+        "E",
+        "strength of the recognition scheme",
+        eq="volunteer_reviews",
+        lever="volunteers_active",
     )
     recruitment_month: float = _p(
         0.0045,
@@ -955,7 +976,15 @@ class Params:
 
     # --- partner units ----------------------------------------------------------
     partner_units: int = _p(
-        12, "units/community", 0, 200, "A", "大党委 member units", eq="build_providers", build=True
+        12,
+        "units/community",
+        0,
+        200,
+        "A",
+        "大党委 member units",
+        eq="build_providers",
+        build=True,
+        lever="unmet_rate_repair",
     )
     unit_sharing: str = _p(
         "subdistrict", "rule", tag="A",
@@ -1053,7 +1082,7 @@ class Params:
         8.0, "days/month", 0, 30, "E", "days a month a partner unit can send someone", eq="dispatch"
     )
     staff_days_month: float = _p(
-        22.0, "days/month", 0, 30, "S", "working days a month of paid staff (a five-day week)", eq="dispatch"
+        22.0, "days/month", 0, 30, "E", "working days a month of paid staff (a five-day week)", eq="dispatch"
     )
     volunteer_hours_day: float = _p(
         3.0, "hours/day", 0.1, 24, "E", "most service hours a volunteer gives on a day they are free",
@@ -1071,7 +1100,14 @@ class Params:
 
     # --- five-society linkage and elderly care ----------------------------------
     five_society_linkage: int = _p(
-        1, "on/off", 0, 1, "A", "五社联动: professional social workers take cases", eq="dispatch"
+        1,
+        "on/off",
+        0,
+        1,
+        "A",
+        "五社联动: professional social workers take cases",
+        eq="dispatch",
+        lever="unmet_rate_care",
     )
     social_workers: int = _p(
         2,
@@ -1082,6 +1118,7 @@ class Params:
         "social workers taking complex cases",
         eq="build_providers",
         build=True,
+        lever="unmet_rate_dispute",
     )
     social_worker_hours_month: float = _p(
         80.0, "hours/month", 0, 200, "E", "case hours per social worker", eq="build_providers", build=True
@@ -1095,6 +1132,7 @@ class Params:
         "elderly-care service centre staff",
         eq="build_providers",
         build=True,
+        lever="unmet_rate_care",
     )
     care_staff_hours_month: float = _p(
         100.0, "hours/month", 0, 200, "E", "home-care hours per staff", eq="build_providers", build=True
@@ -1144,7 +1182,14 @@ class Params:
         eq="build_providers",
     )
     activity_classes: int = _p(
-        1, "on/off", 0, 1, "A", "senior-university and activity classes", eq="weekly_classes"
+        1,
+        "on/off",
+        0,
+        1,
+        "A",
+        "senior-university and activity classes",
+        eq="weekly_classes",
+        lever="isolated_share",
     )
     class_enrolment: float = _p(
         0.08,
@@ -1159,7 +1204,9 @@ class Params:
     class_tie_prob: float = _p(
         0.1, "probability/meeting", 0, 1, "E", "a class meeting starts a tie", eq="weekly_classes"
     )
-    markets_per_month: int = _p(2, "markets/month", 0, 30, "A", "neighbourhood markets", eq="market_day")
+    markets_per_month: int = _p(
+        2, "markets/month", 0, 30, "A", "neighbourhood markets", eq="market_day", lever="ties_per_person"
+    )
     market_attendance: float = _p(
         0.1, "share of adults", 0, 1, "E", "adults attending a market", eq="market_day"
     )
@@ -1167,13 +1214,37 @@ class Params:
         0.05, "probability/meeting", 0, 1, "E", "a market meeting starts a tie", eq="market_day"
     )
     tutoring_programme: int = _p(
-        1, "on/off", 0, 1, "A", "after-school tutoring for migrant children", eq="dispatch"
+        1,
+        "on/off",
+        0,
+        1,
+        "A",
+        "after-school tutoring for migrant children",
+        eq="dispatch",
+        lever="unmet_rate_tutoring",
     )
-    mediation_team: int = _p(1, "on/off", 0, 1, "A", "volunteer mediation team for disputes", eq="dispatch")
+    mediation_team: int = _p(
+        1,
+        "on/off",
+        0,
+        1,
+        "A",
+        "volunteer mediation team for disputes",
+        eq="dispatch",
+        lever="unmet_rate_dispute",
+    )
 
     # --- community canteens -----------------------------------------------------
     canteens_per_community: int = _p(
-        1, "canteens", 0, 5, "A", "a 230 m² canteen in idle office space", eq="build_services", build=True
+        1,
+        "canteens",
+        0,
+        5,
+        "A",
+        "a 230 m² canteen in idle office space",
+        eq="build_services",
+        build=True,
+        lever="meal_skip_rate",
     )
     canteen_seats: int = _p(
         85, "seats", 0, 1000, "E", "80-90 seats in 230 m²", eq="build_services", build=True
@@ -1182,7 +1253,15 @@ class Params:
         3, "sittings/lunch", 1, 6, "E", "lunch sittings", eq="build_services", build=True
     )
     canteen_price: float = _p(
-        10.0, "yuan/meal", 0, 100, "A", "8-12 yuan a meal", eq="build_services", build=True
+        10.0,
+        "yuan/meal",
+        0,
+        100,
+        "A",
+        "8-12 yuan a meal",
+        eq="build_services",
+        build=True,
+        lever="canteen_meals_per_day",
     )
     canteen_elder_discount: float = _p(
         0.2, "share off", 0, 1, "S", "discount for ages 60+", eq="build_services", build=True
@@ -1196,6 +1275,7 @@ class Params:
         "government subsidy per elderly meal",
         eq="build_services",
         build=True,
+        lever="canteen_cost_recovery_with_subsidy",
     )
     canteen_quality: float = _p(
         0.6, "0-1", 0, 1, "E", "food and service quality", eq="build_services", build=True
@@ -1279,7 +1359,16 @@ class Params:
     market_find_month: float = _p(
         0.08, "probability/month", 0, 1, "E", "a job-seeker finds work alone", eq="monthly_jobs"
     )
-    job_platform: int = _p(1, "on/off", 0, 1, "A", "community job platform (五社联动)", eq="monthly_jobs")
+    job_platform: int = _p(
+        1,
+        "on/off",
+        0,
+        1,
+        "A",
+        "community job platform (五社联动)",
+        eq="monthly_jobs",
+        lever="placements_platform",
+    )
     platform_reach: float = _p(
         0.5, "share", 0, 1, "E", "job-seekers using the platform in a month", eq="monthly_jobs"
     )
@@ -1290,7 +1379,14 @@ class Params:
         1.5, "vacancies/month", 0, 100, "E", "from the talent market", eq="monthly_jobs"
     )
     training_projects_year: int = _p(
-        6, "projects/year", 0, 52, "A", "seasonal training projects", eq="start_training"
+        6,
+        "projects/year",
+        0,
+        52,
+        "A",
+        "seasonal training projects",
+        eq="start_training",
+        lever="placements_platform",
     )
     training_size: int = _p(
         8, "trainees/project", 0, 200, "E", "job-seekers per training project", eq="start_training"
@@ -1317,7 +1413,9 @@ class Params:
     )
 
     # --- 大党委 joint meetings and projects -------------------------------------
-    joint_meetings_per_year: int = _p(4, "meetings/year", 0, 12, "S", "roughly quarterly", eq="joint_meeting")
+    joint_meetings_per_year: int = _p(
+        4, "meetings/year", 0, 12, "S", "roughly quarterly", eq="joint_meeting", lever="projects_completed"
+    )
     unit_money_year: float = _p(
         45000.0, "yuan/year", 0, 1e7, "E", "money budget of an enterprise unit", eq="new_year_budgets"
     )
@@ -1603,6 +1701,7 @@ def describe() -> list[dict[str, Any]]:
                 "doc": m["doc"],
                 "eq": m["eq"],
                 "build": m["build"],
+                "lever": m["lever"],
             }
         )
     return rows

@@ -214,12 +214,6 @@ CORE_PHASES: tuple[Phase, ...] = (
         writes=("pop.satisfaction", "pop.awareness", "pop.trust"),
     ),  # fmt: skip
     Phase("month_reset", _month_reset, MONTHLY, reads=(), writes=_PR),
-    Phase(
-        "record_means",
-        lambda m: m.record_means(),
-        reads=("pop.trust", "pop.satisfaction", "groups"),
-        writes=("daily_means",),
-    ),  # fmt: skip
 )
 
 
