@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from .population import ADULT_AGE
-from .providers import ProviderState
+from .providers import ProviderKind, ProviderState
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -38,11 +38,14 @@ class _ProviderAgent(mesa.Agent):
         return float(self.model.providers.motivation[self.provider_id])
 
     def leave(self, burnout: bool) -> None:
-        """Drop out for good (the row stays, for retention figures)."""
+        """Drop out for good (the row stays, for retention figures). A volunteer who leaves
+        may be recruited again later, as a new registration (a new row)."""
         pr, i = self.model.providers, self.provider_id
         pr.state[i] = ProviderState.DROPPED
         pr.left_day[i] = self.model.day
         pr.burnout[i] = burnout
+        if pr.kind[i] == ProviderKind.VOLUNTEER:
+            self.model.provider_of_resident[pr.resident[i]] = -1
         self.remove()
 
 

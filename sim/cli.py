@@ -90,7 +90,8 @@ def _cmd_run(args) -> int:
     params = _params_from(args)
     check_writable(args.out)
     progress = None if args.quiet else _Progress(args.days)
-    result = run(params, seed=args.seed, days=args.days, progress=progress)
+    warmup = None if args.quiet or params.spinup_days == 0 else _Progress(params.spinup_days, "spin-up day")
+    result = run(params, seed=args.seed, days=args.days, progress=progress, spinup_progress=warmup)
     if progress:
         progress.done()
     paths = write_outputs(result, args.out, args.format)
@@ -103,8 +104,8 @@ def _cmd_run(args) -> int:
 class _Progress:
     """A one-line progress indicator with an ETA on stderr."""
 
-    def __init__(self, days: int) -> None:
-        self.days, self.start, self.last = days, time.perf_counter(), 0.0
+    def __init__(self, days: int, label: str = "day") -> None:
+        self.days, self.label, self.start, self.last = days, label, time.perf_counter(), 0.0
 
     def __call__(self, day: int) -> None:
         now = time.perf_counter()
@@ -114,7 +115,9 @@ class _Progress:
         done = day + 1
         eta = (now - self.start) / done * (self.days - done)
         print(
-            f"\rday {done}/{self.days} ({100 * done // self.days}%) eta {eta:.0f}s ", end="", file=sys.stderr
+            f"\r{self.label} {done}/{self.days} ({100 * done // self.days}%) eta {eta:.0f}s ",
+            end="",
+            file=sys.stderr,
         )
 
     def done(self) -> None:

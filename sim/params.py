@@ -790,7 +790,7 @@ class Params:
         lever="volunteers_active",
     )
     recruitment_month: float = _p(
-        0.0045,
+        0.0037,
         "share of adults/month",
         0,
         0.2,

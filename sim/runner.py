@@ -52,6 +52,7 @@ def run(
     days: int = 365,
     progress: Callable[[int], None] | None = None,
     policies: Sequence[Policy] = (),
+    spinup_progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Build a model, spin it up, run it for ``days`` measured days and collect their outcomes.
 
@@ -63,14 +64,15 @@ def run(
         seed: run seed; the same seed gives the same result in any process.
         days: number of days, at least 1.
         progress: called with the day number after each day.
-        policies: interventions applied during the run.
+        policies: interventions applied during the run (their days count from measured day 0).
+        spinup_progress: called with the spin-up day after each one, when the spin-up is computed.
     """
     if not isinstance(days, int) or days < 1:
         raise InputError(f"days = {days!r}: expected an integer >= 1")
     if not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected an integer >= 0")
     params = params or Params()
-    model = spinup.start(params, seed, policies=policies)  # the spun-up state, reused if already made
+    model = spinup.start(params, seed, policies=policies, progress=spinup_progress)  # reused if already made
     model.run(days, progress)
     return RunResult(
         daily=tidy(model),

@@ -21,7 +21,7 @@ import pickle
 import sys
 import tempfile
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +60,7 @@ def spun_up(
     *,
     services: Sequence[type[Service]] = DEFAULT_SERVICES,
     cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> GovModel:
     """A model at the end of its spin-up (measured day 0, no policies, not recording):
     from memory, from ``cache_dir`` or computed (and then kept in both)."""
@@ -68,7 +69,9 @@ def spun_up(
     if blob is None and cache_dir is not None:
         blob = _read(Path(cache_dir) / (k + SUFFIX))
     if blob is None:
-        model = GovModel(params, seed, collect=False, services=services)
+        model = GovModel(params, seed, collect=False, services=services, spin_up=False)
+        model.run(params.spinup_days, progress)
+        model.start_measuring(collect=False)
         COMPUTED[k] += 1
         blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         if cache_dir is not None:
@@ -88,9 +91,10 @@ def start(
     collect: bool = True,
     services: Sequence[type[Service]] = DEFAULT_SERVICES,
     cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> GovModel:
     """A spun-up model, reused where possible, with ``policies`` starting on measured day 0."""
-    model = spun_up(params, seed, services=services, cache_dir=cache_dir)
+    model = spun_up(params, seed, services=services, cache_dir=cache_dir, progress=progress)
     model.start_measuring(policies, collect=collect)
     return model
 
