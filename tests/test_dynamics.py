@@ -31,8 +31,10 @@ def _mean(params: Params, key: str, policies=()) -> float:
 
 @pytest.mark.slow
 def test_baseline_is_stationary_over_three_measured_years():
-    """Yearly means of the headline outcomes after the spin-up: year 3 stays within the
-    tolerances stated in docs/validation.md of year 1 (seed means)."""
+    """Yearly means of the headline outcomes after the spin-up: year 3 stays within these
+    tolerances of year 1 (means over the seeds). Shares and 0-1 scales: absolute, about
+    twice the year-to-year spread of one seed; counts: a relative drift, or three standard
+    deviations of Poisson noise in the difference of the two means, whichever is larger."""
     tolerance = {  # absolute for shares and 0-1 scales, relative (x) for counts
         "unmet_need_rate": 0.03,
         "hidden_need_rate": 0.015,
@@ -53,8 +55,9 @@ def test_baseline_is_stationary_over_three_measured_years():
     for k, tol in tolerance.items():
         first = np.mean([v for y, v in years[k] if y == 0])
         last = np.mean([v for y, v in years[k] if y == 2])
-        if isinstance(tol, tuple):
-            assert abs(last - first) <= tol[1] * first, (k, first, last)
+        if isinstance(tol, tuple):  # counts: a relative drift, or 3 sd of Poisson noise in a mean of seeds
+            noise = 3 * np.sqrt((first + last) / len(SEEDS))
+            assert abs(last - first) <= max(tol[1] * first, noise), (k, first, last)
         else:
             assert abs(last - first) <= tol, (k, first, last)
 
