@@ -32,10 +32,14 @@ from sim import GovModel, Params
 
 days, communities, first = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # interpreter and imports
+params = Params().replace(communities=communities, first_community=first)
 t0 = time.perf_counter()
-m = GovModel(Params().replace(communities=communities, first_community=first), seed=0)
+m = GovModel(params, seed=0, spin_up=False, collect=False)
 t1 = time.perf_counter()
-m.run(days)
+m.run(params.spinup_days)  # the spin-up: no policies, no daily series
+ts = time.perf_counter()
+m.start_measuring(collect=True)
+m.run(days)  # the measured days, with the daily series
 t2 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the model's peak (before the no-op agents)
 
@@ -52,7 +56,7 @@ t3 = time.perf_counter()
 for _ in range(steps):
     agents.shuffle_do("step")
 t4 = time.perf_counter()
-print(t1 - t0, t2 - t1, m.pop.n, rss, m.pop.n * steps / (t4 - t3), rss0)
+print(t1 - t0, t2 - ts, m.pop.n, rss, m.pop.n * steps / (t4 - t3), rss0, ts - t1)
 """
 
 
@@ -89,17 +93,19 @@ def bench_model(name: str, days: int, communities: int, first: int, reps: int) -
             text=True,
             check=True,
         ).stdout.split()
-        build, wall, residents, rss_kb, noop, rss0_kb = (
+        build, wall, residents, rss_kb, noop, rss0_kb, spin = (
             float(out[0]),
             float(out[1]),
             int(out[2]),
             int(out[3]),
             float(out[4]),
             int(out[5]),
+            float(out[6]),
         )
         runs.append(
             {
                 "build_s": build,
+                "spinup_s": spin,
                 "run_s": wall,
                 "residents": residents,
                 "rss": rss_kb / 1024,
@@ -118,6 +124,7 @@ def bench_model(name: str, days: int, communities: int, first: int, reps: int) -
         "residents": runs[0]["residents"],
         "reps": reps,
         "build_s_median": statistics.median(r["build_s"] for r in runs),
+        "spinup_s_median": statistics.median(r["spinup_s"] for r in runs),
         "run_s_median": run_s,
         "run_s_all": [round(r["run_s"], 3) for r in runs],
         "peak_rss_mib_median": statistics.median(r["rss"] for r in runs),
@@ -194,12 +201,14 @@ def main() -> None:
         f"numpy {mach['numpy']}, Mesa {mach['mesa']}"
     )
     print(
-        f"{'benchmark':18s} {'residents':>10s} {'run s':>7s} {'build s':>8s} {'peak MiB':>9s} "
-        f"{'B/res':>6s} {'res-days/s':>12s} {'no-op Mesa/s':>13s} {'ratio':>6s} {'us/res-day':>10s}"
+        f"{'benchmark':18s} {'residents':>10s} {'run s':>7s} {'build s':>8s} {'spin-up s':>9s} "
+        f"{'peak MiB':>9s} {'B/res':>6s} {'res-days/s':>12s} {'no-op Mesa/s':>13s} {'ratio':>6s} "
+        f"{'us/res-day':>10s}"
     )
     for r in result["models"]:
         print(
             f"{r['name']:18s} {r['residents']:>10,d} {r['run_s_median']:>7.2f} {r['build_s_median']:>8.2f} "
+            f"{r['spinup_s_median']:>9.2f} "
             f"{r['peak_rss_mib_median']:>9.0f} {r['bytes_per_resident_median']:>6.0f} "
             f"{r['resident_days_per_s']:>12,.0f} "
             f"{r['noop_mesa_agent_steps_per_s']:>13,.0f} {r['ratio_to_noop_mesa']:>6.1f} "

@@ -25,8 +25,12 @@ _CHILD = """
 import sys, time
 from sim import GovModel, Params
 days, communities = int(sys.argv[1]), int(sys.argv[2])
+params = Params().replace(communities=communities)
 t0 = time.perf_counter()
-m = GovModel(Params().replace(communities=communities), seed=0)
+try:  # a revision with a spin-up: build without it, so both time a build and the measured days
+    m = GovModel(params, seed=0, spin_up=False)
+except TypeError:
+    m = GovModel(params, seed=0)
 m.run(days)
 print(time.perf_counter() - t0)
 """
