@@ -79,9 +79,9 @@ def review_volunteers(model: GovModel, agents: list[Volunteer]) -> None:
     old = pr.motivation[i].astype(float)
     active = pr.state[i] == ProviderState.ACTIVE
     # Active volunteers' motivation erodes unless recognised; resting ones recover toward the mean.
-    change -= np.where(
+    change += np.where(
         active,
-        p.motivation_decay_month * old,
+        -p.motivation_decay_month * old,
         p.motivation_rest_recovery_month * (p.volunteer_motivation_mean - old),
     )
     motivation = np.minimum(1.0, np.maximum(0.0, old + change))

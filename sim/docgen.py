@@ -148,7 +148,7 @@ def structure_table() -> str:
         fmts[name] = fmt
 
     for seed in SEEDS:
-        m = GovModel(Params(), seed, collect=False)
+        m = GovModel(Params(), seed, collect=False, spin_up=False)
         pop, pr = m.pop, m.providers
         elder = pop.elder
         force = np.isin(pop.employment, [Employment.EMPLOYED, Employment.UNEMPLOYED])
@@ -177,7 +177,9 @@ def structure_table() -> str:
         put("projects on the needs list", len(m.projects.cost))
         put("expected needs a day (sum of day-0 rates)", m.rates_day0.sum(), _num)
     rows = [(name, values, fmts[name]) for name, values in stats.items()]
-    return "`GovModel(Params(), seed)` right after the build:\n\n" + _table(rows, "default community")
+    return "`GovModel(Params(), seed, spin_up=False)` right after the build:\n\n" + _table(
+        rows, "default community"
+    )
 
 
 def network_table() -> str:
@@ -189,25 +191,26 @@ def network_table() -> str:
     start: dict[str, list[float]] = {k: [] for k in keys}
     end: dict[str, list[float]] = {k: [] for k in keys}
     for seed in SEEDS:
-        m = GovModel(Params(), seed, collect=False)
+        m = GovModel(Params(), seed, collect=False)  # at the end of the spin-up: measured day 0
         for k, v in metrics.report(m, m.day0, m.day0).items():
             if k in start:
                 start[k].append(float(v))
         m.run(365)
-        for k, v in metrics.report(m, 364, 364).items():
+        for k, v in metrics.report(m, m.day0 + 364, m.day0 + 364).items():
             if k in end:
                 end[k].append(float(v))
     seeds = f"seeds {SEEDS[0]}–{SEEDS[-1]}"
     lines = [
-        f"| metric | day 0, seed {SEEDS[0]} | day 0, {seeds} | day 364, seed {SEEDS[0]} | day 364, {seeds} |",
+        f"| metric | measured day 0, seed {SEEDS[0]} | measured day 0, {seeds} | measured day 364, "
+        f"seed {SEEDS[0]} | measured day 364, {seeds} |",
         "|---|---|---|---|---|",
     ]
     for k in keys:
         cells = (f"`{k}`", *_spread(start[k], _num), *_spread(end[k], _num))
         lines.append("| " + " | ".join(cells) + " |")
     intro = (
-        "`metrics.report(m, d, d)` of `m = GovModel(Params(), seed, collect=False)` at day 0 "
-        "and after `m.run(365)`:\n\n"
+        "`metrics.report(m, d, d)` of `m = GovModel(Params(), seed, collect=False)` at the end of "
+        "its spin-up (measured day 0, `d = m.day0`) and after `m.run(365)` (`d = m.day0 + 364`):\n\n"
     )
     return intro + "\n".join(lines)
 
