@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
 from .scenario import load_scenario, load_scenarios
-from .store import check_out
+from .store import check_out, verify
 
 
 def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
@@ -80,6 +80,13 @@ def add_parsers(sub) -> None:
         "--points", type=int_at_least(1), default=10, help="points of a Latin-hypercube design (default 10)"
     )
     _common(s, reps=2, days=365)
+    v = sub.add_parser(
+        "verify",
+        help="check a results folder: every finished run's tables against their checksums",
+        description="Check the manifest, every run record and every finished run's tables (size and "
+        "SHA-256 recorded when written). Exit status 0: intact; 1: something is damaged.",
+    )
+    v.add_argument("folder", type=Path, metavar="DIR", help="a results folder of compare or sweep")
 
 
 def _run_options(args) -> dict:
@@ -140,6 +147,26 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    report = verify(args.folder)
+    for what, reason in report.damaged:
+        print(f"damaged: {what}: {reason}")
+    for note in report.notes:
+        print(f"note: {note}")
+    runs = report.intact + len(report.damaged) + report.failed + report.pending
+    print(
+        f"{report.root}: {runs} runs: {report.intact} intact, {len(report.damaged)} damaged, "
+        f"{report.failed} failed, {report.pending} pending"
+    )
+    if report.damaged:
+        print(
+            "a damaged run is never reused: run the command that wrote it again to recompute it "
+            "(damaged runs only)"
+        )
+        return 1
+    return 0
+
+
 def _warn_late_policies(scenarios, days: int) -> None:
     """A policy that starts after the last simulated day has no effect: say so (not an error)."""
     for s in scenarios:
@@ -179,4 +206,8 @@ def _interruptible(handler):
     return run
 
 
-COMMANDS = {"compare": _interruptible(cmd_compare), "sweep": _interruptible(cmd_sweep)}
+COMMANDS = {
+    "compare": _interruptible(cmd_compare),
+    "sweep": _interruptible(cmd_sweep),
+    "verify": cmd_verify,
+}

@@ -70,6 +70,9 @@ def run_matrix(
 ) -> MatrixResult:
     """Compute the runs of ``specs`` that ``out`` does not hold yet, storing each as it finishes.
 
+    A stored run is reused only when its record and every table check out against their
+    checksums; a damaged one is recomputed after a one-line note on stderr.
+
     Args:
         specs: the matrix (:func:`build_matrix`).
         out: output folder or an open :class:`Store`.
@@ -83,10 +86,17 @@ def run_matrix(
     result = MatrixResult(specs=list(specs), store=store)
     todo = []
     for spec in specs:
-        if store.is_done(spec):
+        state, reason = store.check(spec)
+        if state == "done":
             result.cached.append(spec.key)
-        else:
-            todo.append(spec)
+            continue
+        if reason:
+            print(
+                f"govsim: note: stored run {spec.scenario.name} rep {spec.rep} not reused: "
+                f"{reason}; recomputing it",
+                file=sys.stderr,
+            )
+        todo.append(spec)
     with executor:
         seeds = {str(s.rep): s.seed for s in specs}
         facts = {"code_version": code_version(), "seeds": seeds, "computing": len(todo)}

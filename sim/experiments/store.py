@@ -14,17 +14,25 @@ version), so runs of an edited scenario or of newer code sit beside older
 ones instead of replacing them. Every file is written to a temporary name and
 moved into place with :func:`os.replace`; no result is ever deleted. Paths are
 resolved and refused if they leave the output folder.
+
+A run record holds the SHA-256 and size of each of its three tables; a run is
+reused only when its record is readable, describes that run and every table
+matches its checksum (:meth:`Store.check`), otherwise it is recomputed.
+:func:`verify` checks a whole folder (``govsim verify``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import math
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -119,9 +127,10 @@ class Store:
         root: the output folder (created on the first write).
     """
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, check: bool = True) -> None:
         self.root = Path(root)
-        check_out(self.root)
+        if check:
+            check_out(self.root)
         self._base = self.root.resolve()
         self.manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -131,7 +140,7 @@ class Store:
             "scenarios": {},
             "runs": {},
         }
-        if (self.root / "manifest.json").exists():
+        if check and (self.root / "manifest.json").exists():
             self.manifest.update(json.loads((self.root / "manifest.json").read_text()))
         self._invocation: dict[str, Any] | None = None
         self._last_flush = 0.0
@@ -179,11 +188,61 @@ class Store:
             return None
 
     def is_done(self, spec: RunSpec) -> bool:
-        """True when the run finished before and all its tables are present (the cache)."""
-        rec = self.record(spec.key)
-        if not rec or rec.get("status") != "done":
-            return False
-        return all(self.path(self.table_path(t, spec)).exists() for t in TABLES)
+        """True when the run finished before and every table matches its checksum (the cache)."""
+        return self.check(spec)[0] == "done"
+
+    def check(self, spec: RunSpec) -> tuple[str, str | None]:
+        """Whether a stored run can be reused: ``("done", None)``, ``("todo", None)`` for a run
+        not finished before, or ``("damaged", reason)`` for one whose record or files cannot be
+        trusted (it is recomputed)."""
+        rel = f"runs/{spec.key}.json"
+        p = self.path(rel)
+        if not p.exists():
+            listed = self.manifest["runs"].get(spec.key, {})
+            if isinstance(listed, dict) and listed.get("status") == "done":
+                return "damaged", f"{rel} is missing"
+            return "todo", None
+        rec, problem = _read_record(p, rel)
+        if problem:
+            return "damaged", problem
+        if rec.get("status") != "done":
+            return "todo", None
+        if any(rec.get(k) != v for k, v in spec.record().items()):
+            return "damaged", f"{rel} does not describe this run"
+        problem = self.files_problem(rec)
+        return ("damaged", problem) if problem else ("done", None)
+
+    def files_problem(self, rec: dict[str, Any]) -> str | None:
+        """What is wrong with the tables of a finished run's record, or None when each exists
+        and matches the size and SHA-256 recorded when it was written."""
+        sums = rec.get("checksums")
+        if not isinstance(sums, dict):
+            return "its record has no checksums (written by an older govsim)"
+        for table in TABLES:
+            rel = f"{table}/scenario={rec.get('scenario')}/rep={rec.get('rep')}/{rec.get('key')}.parquet"
+            entry = sums.get(rel)
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("sha256"), str)
+                and type(entry.get("bytes")) is int
+            ):
+                return f"its record has no checksum for {rel}"
+            try:
+                p = self.path(rel)
+                size = p.stat().st_size
+                if size != entry["bytes"]:
+                    return (
+                        f"{rel} does not match its checksum ({size:,} bytes; {entry['bytes']:,} when written)"
+                    )
+                with open(p, "rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+            except FileNotFoundError:
+                return f"{rel} is missing"
+            except (OSError, InputError) as err:
+                return f"{rel} is unreadable ({_first_line(err)})"
+            if digest != entry["sha256"]:
+                return f"{rel} does not match its checksum (changed after it was written)"
+        return None
 
     def save(self, spec: RunSpec, out: RunOutput) -> dict[str, Any]:
         """Write a run's tables (if it finished) and then its record."""
@@ -203,10 +262,14 @@ class Store:
                 "summary": pd.DataFrame([summary]),
                 "grid": out.grid.assign(key=spec.key),
             }
-            rec["files"] = [
-                str(self.write_frame(self.table_path(t, spec), tables[t]).relative_to(self.root))
-                for t in TABLES
-            ]
+            checksums = {}
+            for t in TABLES:
+                rel = self.table_path(t, spec)
+                data = parquet_bytes(tables[t])
+                self.write_bytes(rel, data)
+                checksums[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            rec["files"] = list(checksums)
+            rec["checksums"] = checksums
         full = {**rec, "traceback": out.traceback}
         self.write_text(f"runs/{spec.key}.json", json.dumps(json_safe(full), indent=1) + "\n")
         self.manifest["runs"][spec.key] = rec
@@ -288,6 +351,28 @@ class Store:
             self._locked = False
 
 
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as Parquet bytes (hashed before they are written)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _read_record(p: Path, rel: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        rec = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return {}, f"{rel} is unreadable ({_first_line(err)})"
+    if not isinstance(rec, dict):
+        return {}, f"{rel} is unreadable (not a JSON object)"
+    return rec, None
+
+
 def _lock_owner(lock: Path) -> int | None:
     """The pid holding ``lock`` if that process is still alive, else None."""
     try:
@@ -301,3 +386,81 @@ def _lock_owner(lock: Path) -> int | None:
     except OSError:
         return None
     return pid
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found in a results folder.
+
+    Attributes:
+        root: the folder.
+        intact: finished runs whose every table matches its checksum.
+        failed: runs recorded as failed (retried by the next command that needs them).
+        pending: runs listed in the manifest but never finished.
+        damaged: ``(run, reason)`` for every record or file that cannot be trusted.
+        notes: harmless findings (temporary files left by a killed write).
+    """
+
+    root: Path
+    intact: int = 0
+    failed: int = 0
+    pending: int = 0
+    damaged: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def verify(root: Path | str) -> Verification:
+    """Check a results folder: the manifest, every run record, and every finished run's
+    tables against their sizes and SHA-256 checksums. Reads only."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"verify {root}: not a folder")
+    if not (root / "manifest.json").exists() and not (root / "runs").is_dir():
+        raise InputError(f"verify {root}: not a govsim results folder (no manifest.json, no runs/)")
+    report = Verification(root)
+    runs: dict[str, Any] = {}
+    rec, problem = _read_record(root / "manifest.json", "manifest.json")
+    if problem:
+        report.damaged.append(("manifest.json", problem.removeprefix("manifest.json ")))
+    elif rec.get("format") != FORMAT:
+        report.damaged.append(("manifest.json", f"is not a {FORMAT} manifest"))
+    elif isinstance(rec.get("runs"), dict):
+        runs = rec["runs"]
+    store = Store(root, check=False)
+    seen = set()
+    for p in sorted((root / "runs").glob("*.json")):
+        key, rel = p.stem, f"runs/{p.name}"
+        listed = runs.get(key) if isinstance(runs.get(key), dict) else {}
+        rec, problem = _read_record(p, rel)
+        what = _run_name(rec or listed, key)
+        seen.add(key)
+        if problem:
+            report.damaged.append((what, problem))
+        elif rec.get("key") != key:
+            report.damaged.append((what, f"{rel} describes another run ({rec.get('key')!r})"))
+        elif rec.get("status") == "done":
+            problem = store.files_problem(rec)
+            if problem:
+                report.damaged.append((what, problem))
+            else:
+                report.intact += 1
+        elif rec.get("status") == "failed":
+            report.failed += 1
+        else:
+            report.pending += 1
+    for key, listed in runs.items():
+        if key in seen or not isinstance(listed, dict):
+            continue
+        if listed.get("status") == "done":
+            report.damaged.append((_run_name(listed, key), f"runs/{key}.json is missing"))
+        else:
+            report.pending += 1
+    for p in sorted(root.rglob(".*.tmp")):
+        report.notes.append(f"{p.relative_to(root)}: left by an interrupted write; safe to delete")
+    return report
+
+
+def _run_name(rec: dict[str, Any], key: str) -> str:
+    if "scenario" in rec and "rep" in rec:
+        return f"{rec['scenario']} rep {rec['rep']} ({key})"
+    return key
