@@ -112,3 +112,72 @@ def test_verify_reports_what_is_damaged(tiny, tmp_path, capsys):
     assert "4 runs: 2 intact, 2 damaged, 0 failed, 0 pending" in lines[-2]
     assert main(["verify", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err.startswith("govsim: error: verify ")
+
+
+def _small_specs(tiny, days=int(DAYS)):
+    from sim.experiments import build_matrix, load_scenarios
+
+    return build_matrix(load_scenarios(tiny), reps=2, days=days)
+
+
+def test_the_lock_is_held_until_the_last_write_of_a_comparison(tiny, tmp_path, monkeypatch):
+    from sim import InputError
+    from sim.experiments import Store, compare, comparison, load_scenarios
+
+    out = tmp_path / "out"
+    seen = []
+    real = comparison.cost_table
+
+    def second_writer_during_analyse(*args, **kwargs):
+        # between the runs and the brief and manifest: another compare must be refused
+        with pytest.raises(InputError, match="another govsim .* is writing there"):
+            Store(out).begin(_small_specs(tiny, days=3), {"kind": "intruder"})
+        seen.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(comparison, "cost_table", second_writer_during_analyse)
+    compare(load_scenarios(tiny), out=out, reps=2, days=int(DAYS), progress=False, plots=False)
+    assert seen == [True]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [inv["kind"] for inv in manifest["invocations"]] == ["compare"]
+    assert manifest["invocations"][0]["status"] == "finished"
+    assert not (out / ".lock").exists()
+
+
+def test_a_writer_that_opened_the_folder_earlier_keeps_the_others_record(tiny, tmp_path):
+    from sim.experiments import Store, run_matrix
+
+    out = tmp_path / "out"
+    early = Store(out)  # reads the (empty) manifest now, writes later
+    run_matrix(_small_specs(tiny), out, progress=False, info={"kind": "first"})
+    early.begin(_small_specs(tiny, days=3), {"kind": "second"})
+    early.finish("finished", {})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [inv["kind"] for inv in manifest["invocations"]] == ["first", "second"]
+    assert manifest["invocations"][0]["status"] == "finished"
+    assert sum(r["status"] == "done" for r in manifest["runs"].values()) == 4
+
+
+def test_a_killed_invocation_is_marked_interrupted_by_the_next(tiny, tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from sim.experiments import run_matrix
+
+    out = tmp_path / "out"
+    killed = (
+        "import os, sys\nfrom sim.experiments import Store, build_matrix, load_scenarios\n"
+        "specs = build_matrix(load_scenarios(sys.argv[2:]), 1, 3)\n"
+        "Store(sys.argv[1]).begin(specs, {'kind': 'killed'})\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", killed, str(out), *tiny], capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+    assert (out / ".lock").exists()  # left behind by the killed writer
+    run_matrix(_small_specs(tiny), out, progress=False, info={"kind": "next"})
+    assert "invocation 0 was killed before it finished; marked interrupted" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(i["kind"], i["status"]) for i in manifest["invocations"]] == [
+        ("killed", "interrupted"),
+        ("next", "finished"),
+    ]

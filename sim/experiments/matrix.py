@@ -67,6 +67,7 @@ def run_matrix(
     progress: bool = True,
     info: dict[str, Any] | None = None,
     task: Task = execute,
+    release: bool = True,
 ) -> MatrixResult:
     """Compute the runs of ``specs`` that ``out`` does not hold yet, storing each as it finishes.
 
@@ -80,30 +81,39 @@ def run_matrix(
         progress: show a progress bar with ETA on stderr.
         info: extra facts for the manifest's invocation record (command, design).
         task: the function run per spec (tests swap in one that fails).
+        release: give up the folder's lock when done; False keeps it for the caller's
+            further writes (the caller then calls ``store.release()``).
     """
     store = out if isinstance(out, Store) else Store(out)
     executor = executor or Executor()
     result = MatrixResult(specs=list(specs), store=store)
-    todo = []
-    for spec in specs:
-        state, reason = store.check(spec)
-        if state == "done":
-            result.cached.append(spec.key)
-            continue
-        if reason:
-            print(
-                f"govsim: note: stored run {spec.scenario.name} rep {spec.rep} not reused: "
-                f"{reason}; recomputing it",
-                file=sys.stderr,
-            )
-        todo.append(spec)
     with executor:
         seeds = {str(s.rep): s.seed for s in specs}
-        facts = {"code_version": code_version(), "seeds": seeds, "computing": len(todo)}
-        store.begin(specs, {**(info or {}), **executor.describe(), **facts})
+        facts = {"code_version": code_version(), "seeds": seeds}
+        for i in store.begin(specs, {**(info or {}), **executor.describe(), **facts}):
+            print(
+                f"govsim: note: {store.root}: invocation {i} was killed before it finished; "
+                "marked interrupted",
+                file=sys.stderr,
+            )
         status = "interrupted"
-        bar = _bar(len(todo), progress)
+        bar = None
         try:
+            todo = []
+            for spec in specs:
+                state, reason = store.check(spec)
+                if state == "done":
+                    result.cached.append(spec.key)
+                    continue
+                if reason:
+                    print(
+                        f"govsim: note: stored run {spec.scenario.name} rep {spec.rep} not reused: "
+                        f"{reason}; recomputing it",
+                        file=sys.stderr,
+                    )
+                todo.append(spec)
+            store.note(computing=len(todo))
+            bar = _bar(len(todo), progress)
             for spec, output in executor.map(task, todo):
                 rec = store.save(spec, output)
                 result.computed.append(spec.key)
@@ -115,14 +125,15 @@ def run_matrix(
                 bar.update(1)
             status = "finished" if not result.failed else "finished with failures"
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             counts = {
                 "runs": len(specs),
                 "cached": len(result.cached),
                 "computed": len(result.computed),
                 "failed": len(result.failed),
             }
-            store.finish(status, counts)
+            store.finish(status, counts, release=release)
     return result
 
 

@@ -18,7 +18,11 @@ resolved and refused if they leave the output folder.
 A run record holds the SHA-256 and size of each of its three tables; a run is
 reused only when its record is readable, describes that run and every table
 matches its checksum (:meth:`Store.check`), otherwise it is recomputed.
-:func:`verify` checks a whole folder (``govsim verify``).
+:func:`verify` checks a whole folder (``govsim verify``). One writer at a time:
+:meth:`Store.begin` takes an exclusive lock on ``OUT/.lock`` (``flock``, which
+the kernel drops when its holder dies) and holds it until :meth:`Store.release`,
+after the invocation's last write; the manifest is read again once the lock is
+held, so a second writer never overwrites the first one's record.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: an exclusive-create lock file checked by pid instead
+    fcntl = None
 
 from ..errors import InputError
 from ..runner import atomic_write, check_writable
@@ -145,6 +154,7 @@ class Store:
         self._invocation: dict[str, Any] | None = None
         self._last_flush = 0.0
         self._locked = False
+        self._lock_fd = -1
 
     # --- paths and files ---------------------------------------------------------------
     def path(self, *parts: str) -> Path:
@@ -281,9 +291,21 @@ class Store:
         return pd.read_parquet(self.path(self.table_path(table, spec)))
 
     # --- manifest --------------------------------------------------------------------------
-    def begin(self, specs: list[RunSpec], info: dict[str, Any]) -> None:
-        """Record an invocation (what runs, with which code) before computing anything."""
+    def begin(self, specs: list[RunSpec], info: dict[str, Any]) -> list[int]:
+        """Take the lock and record an invocation (what runs, with which code) before computing
+        anything. Returns the indices of earlier invocations found still ``running`` (their
+        process was killed), which are now marked ``interrupted``."""
         self._lock()
+        try:
+            self._reload()
+        except BaseException:
+            self._unlock()
+            raise
+        stale = []
+        for i, inv in enumerate(self.manifest["invocations"]):
+            if isinstance(inv, dict) and inv.get("status") == "running":  # its writer held the lock
+                inv.update(status="interrupted", note=f"its process ended without closing it; {now_iso()}")
+                stale.append(i)
         self.manifest["created"] = self.manifest["created"] or now_iso()
         self._sync_records()
         for spec in specs:
@@ -302,15 +324,60 @@ class Store:
         }
         self.manifest["invocations"].append(self._invocation)
         self.flush(force=True)
+        return stale
 
-    def finish(self, status: str, counts: dict[str, int]) -> None:
-        """Close the invocation record and write the manifest."""
+    def note(self, **facts: Any) -> None:
+        """Add facts to the open invocation's record."""
+        if self._invocation is not None:
+            self._invocation.update(facts)
+
+    def finish(self, status: str, counts: dict[str, int], release: bool = True) -> None:
+        """Close the invocation record and write the manifest; keep the lock if ``release`` is
+        False (the caller writes more and then calls :meth:`release`)."""
         if self._invocation is not None:
             self._invocation.update(finished=now_iso(), status=status, counts=counts)
         try:
             self.flush(force=True)
         finally:
-            self._unlock()
+            if release:
+                self._unlock()
+
+    def release(self) -> None:
+        """Write the manifest a last time and give up the lock (nothing when not holding it)."""
+        if self._locked:
+            try:
+                self.flush(force=True)
+            finally:
+                self._unlock()
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Hold the lock for a block of writes (taking it, and reading the manifest again, only
+        when not already held)."""
+        if self._locked:
+            yield self
+            return
+        self._lock()
+        try:
+            self._reload()
+            yield self
+        finally:
+            self.release()
+
+    def _reload(self) -> None:
+        """Read manifest.json again (under the lock: another writer may have changed it)."""
+        p = self.path("manifest.json")
+        if not p.exists():
+            return
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(
+                f"--out {self.root}: manifest.json is unreadable ({err}); not touching it"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise InputError(f"--out {self.root}: manifest.json is not a {FORMAT} manifest; not touching it")
+        self.manifest.update(data)
 
     def flush(self, force: bool = True) -> None:
         """Write manifest.json (at most once a second unless forced)."""
@@ -332,22 +399,48 @@ class Store:
                 self.manifest["runs"][p.stem] = rec
 
     def _lock(self) -> None:
+        """Take ``OUT/.lock`` or refuse (one line) when another govsim holds it.
+
+        With ``flock`` the lock dies with its holder, so a killed writer never blocks the
+        folder; the file keeps the holder's pid for the message. The file is removed on
+        release, so after locking we check that the path still names the file we locked.
+        """
+        if self._locked:
+            return
         lock = self.path(".lock")
         self.root.mkdir(parents=True, exist_ok=True)
-        if lock.exists():
-            pid = _lock_owner(lock)
-            if pid is not None:
-                raise InputError(f"--out {self.root}: another govsim (pid {pid}) is writing there")
-            lock.unlink(missing_ok=True)  # stale: its writer is gone
-        with contextlib.suppress(FileExistsError), open(lock, "x") as f:
-            f.write(str(os.getpid()))
+        if fcntl is None:
+            self._lock_fd = _exclusive_create(lock, self.root)
             self._locked = True
-        if not self._locked:
-            raise InputError(f"--out {self.root}: another govsim is writing there")
+            return
+        for _ in range(100):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                owner = _pid_in(fd)
+                os.close(fd)
+                who = f" (pid {owner})" if owner else ""
+                raise InputError(
+                    f"--out {self.root}: another govsim{who} is writing there; wait for it to finish"
+                ) from None
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # released and removed by its holder meanwhile: lock the new file
+        else:
+            raise InputError(f"--out {self.root}: could not take {lock}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd, self._locked = fd, True
 
     def _unlock(self) -> None:
         if self._locked:
             self.path(".lock").unlink(missing_ok=True)
+            os.close(self._lock_fd)
             self._locked = False
 
 
@@ -373,19 +466,29 @@ def _read_record(p: Path, rel: str) -> tuple[dict[str, Any], str | None]:
     return rec, None
 
 
-def _lock_owner(lock: Path) -> int | None:
-    """The pid holding ``lock`` if that process is still alive, else None."""
+def _pid_in(fd: int) -> int | None:
     try:
-        pid = int(lock.read_text().strip())
+        return int(os.pread(fd, 32, 0).decode().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except PermissionError:  # alive, another user's
-        return pid
-    except OSError:
-        return None
-    return pid
+
+
+def _exclusive_create(lock: Path, root: Path) -> int:
+    """Without ``flock``: create the lock file exclusively; a lock whose pid is dead is stale."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip())
+                os.kill(pid, 0)
+            except (OSError, ValueError):
+                lock.unlink(missing_ok=True)  # stale: its writer is gone
+                continue
+            raise InputError(f"--out {root}: another govsim (pid {pid}) is writing there") from None
+        os.write(fd, str(os.getpid()).encode())
+        return fd
+    raise InputError(f"--out {root}: another govsim is writing there")
 
 
 @dataclass

@@ -30,6 +30,7 @@ from .executors import Executor
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
 from .stats import HEADLINE, summaries
+from .store import Store
 
 DESIGNS = ("grid", "lhs")
 SWEEP_OUTCOMES = (
@@ -211,19 +212,23 @@ def sweep(
         "days": days,
         "base_seed": base_seed,
     }
-    result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
-    table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
-    pts = point_table(result, table)
-    store, rel = result.store, f"sweeps/{sid}"
-    files = {
-        "design": store.write_frame(f"{rel}/design.csv", table),
-        "points": store.write_frame(f"{rel}/points.csv", pts),
-    }
-    if plots and len(pts):
-        from . import plots as plotting
+    store = Store(out)
+    try:  # the lock is held until the sweep's tables, plot and manifest are written
+        result = run_matrix(specs, store, executor=executor, progress=progress, info=info, release=False)
+        table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
+        pts = point_table(result, table)
+        rel = f"sweeps/{sid}"
+        files = {
+            "design": store.write_frame(f"{rel}/design.csv", table),
+            "points": store.write_frame(f"{rel}/points.csv", pts),
+        }
+        if plots and len(pts):
+            from . import plots as plotting
 
-        fig = plotting.sweep_plot(pts, names, [o for o in SWEEP_OUTCOMES if f"{o}.mean" in pts])
-        files["plot"] = plotting.save(fig, store.path(rel, "sweep"))[0]
+            fig = plotting.sweep_plot(pts, names, [o for o in SWEEP_OUTCOMES if f"{o}.mean" in pts])
+            files["plot"] = plotting.save(fig, store.path(rel, "sweep"))[0]
+    finally:
+        store.release()
     return SweepResult(table, result, pts, store.path(rel), files)
 
 
