@@ -1,0 +1,122 @@
+"""Failures are isolated per run: a dead worker fails only its run, no orphans."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.experiments import Executor, RunSpec, build_matrix, load_scenarios, run_matrix
+from sim.experiments.task import execute
+
+DAYS = 5
+
+
+@pytest.fixture
+def tiny(tmp_path) -> list[str]:
+    """Two small scenarios (50 households, one with the loop off) as files."""
+    files = []
+    for name, extra in (("small", ""), ("small_no_loop", 'dispatch_rule = "none"\n')):
+        f = tmp_path / f"{name}.toml"
+        f.write_text(f'name = "{name}"\n[params]\nhouseholds_per_community = 50\n{extra}')
+        files.append(str(f))
+    return files
+
+
+class DieOn:
+    """A task whose worker process exits (``os._exit``) on one run, leaving a mark per attempt."""
+
+    def __init__(self, folder: Path, scenario: str, rep: int) -> None:
+        self.folder, self.scenario, self.rep = folder, scenario, rep
+
+    def __call__(self, spec: RunSpec):
+        if spec.scenario.name == self.scenario and spec.rep == self.rep:
+            (self.folder / f"attempt-{os.getpid()}").touch()
+            os._exit(1)
+        return execute(spec)
+
+
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_a_dead_worker_fails_only_its_run_after_one_retry(tiny, tmp_path, executor):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    specs = build_matrix(load_scenarios(tiny), reps=3, days=DAYS)
+    task = DieOn(marks, "small_no_loop", 1)
+    res = run_matrix(specs, tmp_path / "out", executor=Executor(executor, 2), progress=False, task=task)
+    bad = next(s for s in specs if s.scenario.name == "small_no_loop" and s.rep == 1)
+    assert list(res.failed) == [bad.key], res.failed  # was: 8 of 12 BrokenProcessPool
+    assert "worker process" in res.failed[bad.key] and "2 tries" in res.failed[bad.key]
+    assert len(res.done) == 5 and all(res.store.is_done(s) for s in res.done)
+    assert len(list(marks.iterdir())) == 2  # tried once more, in another process
+    record = json.loads((tmp_path / "out" / "runs" / f"{bad.key}.json").read_text())
+    assert record["status"] == "failed" and record["error"] == res.failed[bad.key]
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_path, executor):
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "sim.cli", "compare", *tiny, "--reps", "4", "--days", "3000"]
+    argv += ["--executor", executor, "--workers", "2", "--quiet", "--no-plots", "--out", str(out)]
+    parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(parent.pid)) < 3 and time.monotonic() < deadline:  # 2 workers + tracker
+            time.sleep(0.1)
+        kids = _children(parent.pid)
+        assert len(kids) >= 2, "the workers did not start"
+        time.sleep(1.0 if executor == "process" else 5.0)  # the workers are inside a run
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        orphans = [k for k in kids if _alive(k)]
+    finally:
+        for k in _children(parent.pid) + (kids if "kids" in dir() else []):
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+        parent.kill()
+    assert not orphans, f"orphaned workers: {orphans}"  # was: 2 workers and the resource tracker
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["invocations"][0]["status"] == "running"  # it could not say otherwise
+    assert (
+        main(
+            ["compare", *tiny, "--reps", "1", "--days", "3", "--executor", "sequential", "--quiet"]
+            + [
+                "--no-plots",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    m = json.loads((out / "manifest.json").read_text())
+    assert [i["status"] for i in m["invocations"]] == ["interrupted", "finished"]
