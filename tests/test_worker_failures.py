@@ -1,4 +1,4 @@
-"""Failures are isolated per run: a dead worker fails only its run, no orphans."""
+"""Failures are isolated per run and reported: a dead worker, exit status 3, no orphans."""
 
 from __future__ import annotations
 
@@ -57,6 +57,44 @@ def test_a_dead_worker_fails_only_its_run_after_one_retry(tiny, tmp_path, execut
     assert len(list(marks.iterdir())) == 2  # tried once more, in another process
     record = json.loads((tmp_path / "out" / "runs" / f"{bad.key}.json").read_text())
     assert record["status"] == "failed" and record["error"] == res.failed[bad.key]
+
+
+def _break_one(monkeypatch, scenario: str, rep: int) -> None:
+    """Make one run raise in this process (sequential executor)."""
+    from sim.experiments import task
+
+    real = task.simulate
+
+    def simulate(s, seed, days):
+        if s.name == scenario and seed == build_matrix([s], rep + 1, days)[rep].seed:
+            raise RuntimeError("simulated crash in the model")
+        return real(s, seed, days)
+
+    monkeypatch.setattr(task, "simulate", simulate)
+
+
+def test_compare_and_sweep_exit_3_when_a_run_failed_and_say_how_to_retry(tiny, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    argv = ["compare", *tiny, "--reps", "2", "--days", str(DAYS), "--executor", "sequential", "--quiet"]
+    argv += ["--no-plots", "--out", str(out)]
+    with monkeypatch.context() as m:
+        _break_one(m, "small_no_loop", 1)
+        assert main(argv) == 3  # was 0
+    captured = capsys.readouterr()
+    assert "failed: small_no_loop rep 1: RuntimeError: simulated crash in the model" in captured.out
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("govsim: 1 of 4 runs failed") and "run the same command again" in last
+    assert main(argv) == 0  # the retry computes only the failed run
+    assert "runs: 4 (1 computed, 3 cached, 0 failed)" in capsys.readouterr().out
+
+    sweep = ["sweep", tiny[0], "--lever", "recognition=0.2,0.4", "--reps", "1", "--days", str(DAYS)]
+    sweep += ["--executor", "sequential", "--quiet", "--no-plots", "--out", str(tmp_path / "sw")]
+    with monkeypatch.context() as m:
+        from sim.experiments import task
+
+        m.setattr(task, "simulate", lambda *a: 1 / 0)
+        assert main(sweep) == 3
+    assert "govsim: 2 of 2 runs failed" in capsys.readouterr().err
 
 
 def _children(pid: int) -> list[int]:

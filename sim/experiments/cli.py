@@ -121,7 +121,7 @@ def cmd_compare(args) -> int:
     _report(comp.result)
     where = comp.files.get("brief", comp.files["differences"])
     print(f"brief: {where}" if "brief" in comp.files else f"tables: {where.parent}")
-    return 0
+    return _status(comp.result, options["command"])
 
 
 def cmd_sweep(args) -> int:
@@ -144,7 +144,7 @@ def cmd_sweep(args) -> int:
     print(with_pts.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     _report(res.result)
     print(f"sweep tables: {res.folder}")
-    return 0
+    return _status(res.result, options["command"])
 
 
 def cmd_verify(args) -> int:
@@ -187,6 +187,22 @@ def _report(result) -> None:
     for spec in result.specs:
         if spec.key in result.failed:
             print(f"  failed: {spec.scenario.name} rep {spec.rep}: {result.failed[spec.key]}")
+
+
+FAILED_STATUS = 3  # exit status when some runs failed (the others are saved)
+
+
+def _status(result, command: str) -> int:
+    """0 when every run finished; otherwise say how to retry and return :data:`FAILED_STATUS`."""
+    if not result.failed:
+        return 0
+    print(
+        f"govsim: {len(result.failed)} of {len(result.specs)} runs failed (listed above); every "
+        f"finished run is saved in {result.store.root}. To retry only the failed runs, run the "
+        f"same command again: {command}",
+        file=sys.stderr,
+    )
+    return FAILED_STATUS
 
 
 def _interruptible(handler):
