@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .errors import InputError
 
@@ -23,6 +24,16 @@ def int_at_least(low: int, high: int | None = None):
         return value
 
     return parse
+
+
+def out_folder(text: str) -> Path:
+    """An argparse ``type`` for ``--out``: a folder path; an empty one (which would mean the
+    working directory) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: expected a folder path (write . for the working directory)"
+        )
+    return Path(text)
 
 
 def run_script(main: Callable[[], int]) -> None:

@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..argtypes import int_at_least
+from ..argtypes import int_at_least, out_folder
 from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
@@ -41,7 +41,7 @@ def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
     p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
-        "--out", required=True, type=Path, help="output folder (new, empty or a govsim results folder)"
+        "--out", required=True, type=out_folder, help="output folder (new, empty or a govsim results folder)"
     )
 
 
