@@ -82,8 +82,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _params_from(args) -> Params:
-    pairs = dict(args.sets)
+    pairs: dict[str, str] = {}
+    for key, value in args.sets:
+        if key in pairs:
+            raise InputError(
+                f"--set {key}: given twice ({key}={pairs[key]} and {key}={value}); give each parameter once"
+            )
+        pairs[key] = value
     if args.communities is not None:
+        if "communities" in pairs:
+            raise InputError(
+                f"--communities {args.communities} and --set communities={pairs['communities']}: "
+                "give the number of communities once"
+            )
         pairs["communities"] = str(args.communities)
     return Params().with_strings(pairs)
 

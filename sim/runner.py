@@ -62,9 +62,9 @@ def run(
         progress: called with the day number after each day.
         policies: interventions applied during the run.
     """
-    if not isinstance(days, int) or days < 1:
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise InputError(f"days = {days!r}: expected an integer >= 1")
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected an integer >= 0")
     params = params or Params()
     model = GovModel(params, seed, policies=policies)

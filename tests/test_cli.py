@@ -69,6 +69,12 @@ def test_parquet_output(tmp_path):
         (["--set", "trust_gain=9"], "trust_gain"),
         (["--set", "partner_units=many"], "partner_units"),
         (["--set", "recognition"], "KEY=VALUE"),
+        # loose values that used to be accepted silently
+        (["--set", "trust_gain=0.1", "--set", "trust_gain=0.2"], "--set trust_gain: given twice"),
+        (["--set", "communities=2", "--communities", "3"], "give the number of communities once"),
+        (["--set", "trust_gain=\uff10.\uff15"], "trust_gain"),  # full-width "0.5"
+        (["--set", "partner_units=1_2"], "partner_units"),
+        (["--days", "\uff13"], "--days"),  # full-width "3"
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, needle):
@@ -132,3 +138,10 @@ def test_run_out_replaces_its_own_files_in_a_folder_it_wrote(tmp_path):
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["format"] == "govsim-run/1" and run_info["complete"] and run_info["seed"] == 2
     assert not list(out.glob(".*"))  # no temporary files left
+
+
+def test_lever_values_are_ascii_numbers(tmp_path, capsys):
+    argv = ["sweep", "--lever", "trust_gain=\uff10.1:0.2", "--reps", "1", "--days", "1"]
+    assert main([*argv, "--executor", "sequential", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "--lever 'trust_gain=" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -29,7 +29,7 @@ def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed:
         raise InputError(f"--reps {reps!r}: expected an integer >= 1")
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise InputError(f"--days {days!r}: expected an integer >= 1")
-    if not isinstance(base_seed, int) or base_seed < 0:
+    if not isinstance(base_seed, int) or isinstance(base_seed, bool) or base_seed < 0:
         raise InputError(f"--seed {base_seed!r}: expected an integer >= 0")
     version = code_version()
     seeds = [derive_seed(base_seed, i) for i in range(reps)]

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..argtypes import parse_number
 from ..errors import InputError
 from ..params import Params, allowed
 from .executors import Executor
@@ -85,13 +86,13 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
             parts = spec.split(":")
             if len(parts) not in (2, 3):
                 raise ValueError
-            lo, hi = float(parts[0]), float(parts[1])
-            levels = int(parts[2]) if len(parts) == 3 else 3
+            lo, hi = parse_number(parts[0]), parse_number(parts[1])
+            levels = parse_number(parts[2], integer=True) if len(parts) == 3 else 3
             if levels < 2 or hi <= lo:
                 raise ValueError
             lever = Lever(name, lo, hi, levels, integer=integer)
         else:
-            vals = tuple(float(v) for v in spec.split(","))
+            vals = tuple(parse_number(v) for v in spec.split(","))
             lever = Lever(name, min(vals), max(vals), len(vals), values=vals, integer=integer)
     except ValueError:
         raise InputError(
