@@ -100,10 +100,12 @@ def _params_from(args) -> Params:
 
 
 def _cmd_run(args) -> int:
+    from .experiments.limits import RUN_CSV_DAY_BYTES, check_disk
     from .runner import check_run_out, run, write_outputs  # here so 'govsim params' stays fast
 
     params = _params_from(args)
     check_run_out(args.out)
+    check_disk(args.out, args.days * RUN_CSV_DAY_BYTES + params.communities * 4096, f"--days {args.days}")
     progress = None if args.quiet else _Progress(args.days)
     result = run(params, seed=args.seed, days=args.days, progress=progress)
     if progress:

@@ -132,6 +132,9 @@ STRICT = [
     ("# only a comment\n\n", ["empty scenario file"]),
     ("a = " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),  # was a RecursionError
     ("[params]\ntrust_gain = " + "[" * 20 + "]" * 20 + "\n", ["nested more than 16 deep"]),
+    ('description = "' + "x" * 5000 + '"\n', ["description is 5,000 characters long", "at most 4,000"]),
+    ('label = "' + "y" * 300 + '"\n', ["label is 300 characters long", "at most 200"]),
+    ("# " + "z" * (1 << 20) + '\nname = "big"\n', ["1,048,592 bytes", "at most 1,048,576"]),
 ]
 
 

@@ -18,13 +18,17 @@ from ..argtypes import int_at_least, out_folder
 from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
+from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS
 from .scenario import load_scenario, load_scenarios
 from .store import check_out, verify
 
 
 def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
     p.add_argument(
-        "--reps", type=int_at_least(1), default=reps, help=f"replications per scenario (default {reps})"
+        "--reps",
+        type=int_at_least(1, MAX_REPS),
+        default=reps,
+        help=f"replications per scenario (default {reps}, at most {MAX_REPS:,})",
     )
     p.add_argument(
         "--days", type=int_at_least(1, MAX_DAYS), default=days, help=f"days per run (default {days})"
@@ -36,7 +40,11 @@ def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
         "--seed", type=int_at_least(0), default=0, help="base seed of the replications (default 0)"
     )
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="how to run (default process)")
-    p.add_argument("--workers", type=int_at_least(1), help="worker processes (default: all cores)")
+    p.add_argument(
+        "--workers",
+        type=int_at_least(1, MAX_WORKERS),
+        help="worker processes (default: all cores, fewer if memory is short)",
+    )
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (default: a local cluster)")
     p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -77,7 +85,10 @@ def add_parsers(sub) -> None:
     )
     s.add_argument("--design", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
     s.add_argument(
-        "--points", type=int_at_least(1), default=10, help="points of a Latin-hypercube design (default 10)"
+        "--points",
+        type=int_at_least(1, MAX_RUNS),
+        default=10,
+        help="points of a Latin-hypercube design (default 10)",
     )
     _common(s, reps=2, days=365)
     v = sub.add_parser(

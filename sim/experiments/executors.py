@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import InputError
+from .limits import MAX_WORKERS
 from .pool import RETRIES, failed_output
 from .task import RunOutput, RunSpec
 
@@ -39,8 +40,10 @@ def check_executor(name: str, workers: int | None, scheduler: str | None) -> Non
     """Reject bad executor options before anything is computed or written."""
     if name not in EXECUTORS:
         raise InputError(f"--executor {name!r}: expected one of {', '.join(EXECUTORS)}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError(f"--workers {workers!r}: expected an integer >= 1")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS
+    ):
+        raise InputError(f"--workers {workers!r}: expected an integer from 1 to {MAX_WORKERS}")
     if scheduler is not None and name != "dask":
         raise InputError(f"--scheduler {scheduler}: only used with --executor dask")
     if name == "dask":

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from .executors import Executor, Task
+from .limits import check_reps, plan_workers
 from .scenario import Scenario
 from .store import Store
 from .task import RunSpec, code_version, derive_seed, execute
@@ -31,6 +32,7 @@ def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed:
         raise InputError(f"--days {days!r}: expected an integer >= 1")
     if not isinstance(base_seed, int) or isinstance(base_seed, bool) or base_seed < 0:
         raise InputError(f"--seed {base_seed!r}: expected an integer >= 0")
+    check_reps(reps, len(scenarios))
     version = code_version()
     seeds = [derive_seed(base_seed, i) for i in range(reps)]
     return [RunSpec(s, i, seeds[i], days, version) for s in scenarios for i in range(reps)]
@@ -86,6 +88,7 @@ def run_matrix(
     """
     store = out if isinstance(out, Store) else Store(out)
     executor = executor or Executor()
+    _plan(specs, store, executor)
     result = MatrixResult(specs=list(specs), store=store)
     with executor:
         seeds = {str(s.rep): s.seed for s in specs}
@@ -135,6 +138,17 @@ def run_matrix(
             }
             store.finish(status, counts, release=release)
     return result
+
+
+def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
+    """Refuse a job that would not fit on the disk or in memory; lower the default number of
+    local workers to what fits in memory."""
+    if executor.name == "sequential":
+        plan_workers(specs, store.root, 1, local=True)
+    elif executor.name == "process" or executor.scheduler is None:
+        executor.workers = plan_workers(specs, store.root, executor.workers, local=True)
+    else:  # a Dask cluster elsewhere: its memory is not ours to judge
+        plan_workers(specs, store.root, None, local=False)
 
 
 def _bar(total: int, enabled: bool):

@@ -45,7 +45,9 @@ TOP_KEYS = {
     "policies": "an array of [[policies]] tables",
 }
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+MAX_FILE_BYTES = 1 << 20  # a scenario file is a few hundred bytes
 MAX_DEPTH = 16  # tables and arrays nested in a scenario file (the schema needs 4)
+MAX_TEXT = {"label": 200, "description": 4000}  # characters
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,11 @@ def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scen
     for key in ("label", "description"):
         if key in data and not isinstance(data[key], str):
             raise InputError(f"{source}: {key} = {_short(data[key])}: expected a string ({TOP_KEYS[key]})")
+        if key in data and len(data[key]) > MAX_TEXT[key]:
+            raise InputError(
+                f"{source}: {key} is {len(data[key]):,} characters long; at most {MAX_TEXT[key]:,} "
+                f"are allowed ({TOP_KEYS[key]})"
+            )
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise InputError(f"{source}: params = {_short(params)}: expected a [params] table")
@@ -230,6 +237,9 @@ def load_scenario(ref: str | Path) -> Scenario:
     path = resolve(str(ref))
     source = _display(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{source}: {size:,} bytes; a scenario file may have at most {MAX_FILE_BYTES:,}")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"{source}: malformed TOML: {err}") from None

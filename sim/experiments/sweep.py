@@ -28,6 +28,7 @@ from ..argtypes import parse_number
 from ..errors import InputError
 from ..params import Params, allowed
 from .executors import Executor
+from .limits import MAX_LEVERS, MAX_RUNS
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
 from .stats import HEADLINE, summaries
@@ -111,7 +112,6 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
 
 
 MAX_LEVELS = 100  # levels of one grid lever
-MAX_RUNS = 100_000  # runs in one sweep (design points x replications)
 
 
 def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
@@ -187,6 +187,10 @@ def sweep(
     names = [lv.name for lv in levers]
     if not levers or len(set(names)) != len(names):
         raise InputError(f"--lever: give each lever once (got {', '.join(names) or 'none'})")
+    if len(levers) > MAX_LEVERS:
+        raise InputError(f"--lever: {len(levers)} levers; at most {MAX_LEVERS} in one sweep")
+    if design == "lhs" and points > MAX_RUNS:
+        raise InputError(f"--points {points:,}: at most {MAX_RUNS:,} design points")
     if design == "grid":
         size = 1
         for lv in levers:
