@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
@@ -46,11 +47,30 @@ def check_executor(name: str, workers: int | None, scheduler: str | None) -> Non
         raise InputError(f"--workers {workers!r}: expected an integer from 1 to {MAX_WORKERS}")
     if scheduler is not None and name != "dask":
         raise InputError(f"--scheduler {scheduler}: only used with --executor dask")
+    if scheduler is not None:
+        check_scheduler(scheduler)
     if name == "dask":
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise InputError("--executor dask: dask[distributed] is not installed") from None
+
+
+SCHEDULER = re.compile(
+    r"(?P<protocol>tcp|tls)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler address is ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (one-line error)."""
+    m = SCHEDULER.fullmatch(address) if isinstance(address, str) else None
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        shown = address if isinstance(address, str) and len(address) <= 80 else f"{str(address)[:77]}..."
+        raise InputError(
+            f"--scheduler {shown!r}: expected tcp://HOST:PORT or tls://HOST:PORT with a port in "
+            "[1, 65535], e.g. tcp://127.0.0.1:8786"
+        )
 
 
 class Executor:
@@ -105,9 +125,10 @@ class Executor:
                 )
         try:
             self._client = Client(self._cluster or self.scheduler, timeout="20s")
-        except OSError as err:
+        except Exception as err:  # unreachable, refused, TLS misconfigured: one line, not a traceback
             self.__exit__()
-            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {err}") from None
+            reason = f"{type(err).__name__}: {err}".splitlines()[0]
+            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {reason}") from None
 
     def map(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         """Yield ``(spec, task(spec))`` for every spec as each run finishes."""
