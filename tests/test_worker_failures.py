@@ -158,3 +158,11 @@ def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_
     )
     m = json.loads((out / "manifest.json").read_text())
     assert [i["status"] for i in m["invocations"]] == ["interrupted", "finished"]
+
+
+def test_a_run_that_cannot_be_sent_to_a_worker_is_a_failed_run(tiny, tmp_path):
+    specs = build_matrix(load_scenarios(tiny[:1]), reps=2, days=DAYS)
+    res = run_matrix(
+        specs, tmp_path / "out", executor=Executor("process", 2), progress=False, task=lambda s: s
+    )
+    assert len(res.failed) == 2 and all("cannot send the run" in e for e in res.failed.values())

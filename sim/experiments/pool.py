@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -151,7 +152,13 @@ class WorkerPool:
             while queue or busy:
                 while queue and (idle or len(busy) < self.workers):
                     worker, spec = idle.pop() if idle else _Worker(self._ctx), queue.popleft()
-                    busy[self._send(worker, task, spec)] = spec
+                    try:
+                        busy[self._send(worker, task, spec)] = spec
+                    except (pickle.PicklingError, TypeError, AttributeError) as err:  # nothing was sent
+                        idle.append(worker)
+                        yield spec, failed_output(spec, f"cannot send the run to a worker: {err}")
+                if not busy:
+                    continue
                 ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
                 for worker in [w for w in busy if w.conn in ready or w.process.sentinel in ready]:
                     spec = busy.pop(worker)
