@@ -136,8 +136,17 @@ def test_the_lock_is_held_until_the_last_write_of_a_comparison(tiny, tmp_path, m
         return real(*args, **kwargs)
 
     monkeypatch.setattr(comparison, "cost_table", second_writer_during_analyse)
+    held = []
+    flush = Store.flush
+
+    def flush_under_lock(self, force=True):
+        held.append((out / ".lock").exists())
+        flush(self, force)
+
+    monkeypatch.setattr(Store, "flush", flush_under_lock)
     compare(load_scenarios(tiny), out=out, reps=2, days=int(DAYS), progress=False, plots=False)
     assert seen == [True]
+    assert held and all(held), held  # every manifest write, the last one included, under the lock
     manifest = json.loads((out / "manifest.json").read_text())
     assert [inv["kind"] for inv in manifest["invocations"]] == ["compare"]
     assert manifest["invocations"][0]["status"] == "finished"

@@ -124,6 +124,7 @@ def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_
     argv = [sys.executable, "-m", "sim.cli", "compare", *tiny, "--reps", "4", "--days", "3000"]
     argv += ["--executor", executor, "--workers", "2", "--quiet", "--no-plots", "--out", str(out)]
     parent = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kids: list[int] = []
     try:
         deadline = time.monotonic() + 60
         while len(_children(parent.pid)) < 3 and time.monotonic() < deadline:  # 2 workers + tracker
@@ -138,7 +139,7 @@ def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_
             time.sleep(0.1)
         orphans = [k for k in kids if _alive(k)]
     finally:
-        for k in _children(parent.pid) + (kids if "kids" in dir() else []):
+        for k in {*_children(parent.pid), *kids}:  # never leave a process behind, even on failure
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
         parent.kill()
