@@ -10,6 +10,7 @@ processes; the last line times the whole demo comparison once. Prints a table
 and the machine; writes benchmarks/results.json.
 
     python benchmarks/bench.py [--reps 3] [--days 365] [--district] [--quick]
+    python benchmarks/bench.py --checksums [--reps 5]   # checksum cost on a cached demo rerun
 """
 
 from __future__ import annotations
@@ -172,15 +173,107 @@ def bench_demo(days: int) -> float:
         return time.perf_counter() - t
 
 
+def bench_checksums(days: int, reps: int) -> dict:
+    """What checksum verification adds to a cached rerun of the demo comparison.
+
+    The demo comparison (baseline, extra_canteen, more_partner_units; 4 replications of
+    ``days``) is computed once into a fresh folder. After one warm-up rerun, the same
+    comparison is rerun in-process (every run cached; tables, plots and brief written
+    again) ``reps`` times with the store's verification and ``reps`` times with it
+    replaced by the old check (the three files exist), alternately. Reported: the time
+    spent deciding which runs are cached (``Store.check``, timed inside each rerun) as a
+    share of the rest of the rerun - the overhead itself, insensitive to other load on
+    the machine - and the wall and CPU medians of both kinds of rerun. In-process times
+    leave out the interpreter's start and imports, so the shares are of less than the
+    command's time.
+    """
+    from sim.experiments import Executor, compare, load_scenarios
+    from sim.experiments.store import Store
+
+    def exists_only(self, rec):  # what the store checked before checksums
+        ok = all(self.path(p).exists() for p in rec.get("files", []))
+        return None if ok else "missing"
+
+    scenarios = load_scenarios(["baseline", "extra_canteen", "more_partner_units"])
+    verified, check = Store.files_problem, Store.check
+    spent = [0.0]
+
+    def timed_check(self, spec):
+        t = time.perf_counter()
+        try:
+            return check(self, spec)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    runs: dict[str, list[tuple[float, float, float]]] = {"verified": [], "unverified": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "demo"
+        compare(scenarios, out=out, reps=4, days=days, executor=Executor("process"), progress=False)
+        size = sum(p.stat().st_size for p in out.rglob("*.parquet") if "comparisons" not in p.parts)
+        compare(scenarios, out=out, reps=4, days=days, progress=False)  # warm-up: fonts, caches
+        Store.check = timed_check
+        try:
+            for i in range(reps):
+                for mode in ("verified", "unverified")[:: 1 if i % 2 == 0 else -1]:
+                    Store.files_problem = verified if mode == "verified" else exists_only
+                    spent[0] = 0.0
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    comp = compare(scenarios, out=out, reps=4, days=days, progress=False)
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    runs[mode].append((wall, cpu, spent[0]))
+                    assert len(comp.result.cached) == 12 and not comp.result.computed
+        finally:
+            Store.files_problem, Store.check = verified, check
+
+    def med(mode: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[mode])
+
+    check_on, check_off = med("verified", 2), med("unverified", 2)
+    rest = med("verified", 0) - check_on
+    return {
+        "days": days,
+        "reps": reps,
+        "parquet_bytes": size,
+        "check_s_verified": check_on,
+        "check_s_unverified": check_off,
+        "overhead_pct": 100 * (check_on - check_off) / rest,
+        "wall_s_verified": med("verified", 0),
+        "wall_s_unverified": med("unverified", 0),
+        "cpu_s_verified": med("verified", 1),
+        "cpu_s_unverified": med("unverified", 1),
+        "runs": {k: [[round(x, 4) for x in r] for r in v] for k, v in runs.items()},
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3, help="repetitions per benchmark (median reported)")
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--district", action="store_true", help="also the 193-community district-year (minutes)")
     ap.add_argument("--quick", action="store_true", help="community-year only")
+    ap.add_argument(
+        "--checksums",
+        action="store_true",
+        help="only what checksum verification adds to a cached rerun of the demo comparison",
+    )
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     args = ap.parse_args()
     result: dict = {"machine": machine(), "models": []}
+    if args.checksums:
+        print("running the demo comparison, then cached reruns...", file=sys.stderr, flush=True)
+        c = result["checksums"] = bench_checksums(args.days, args.reps)
+        print(
+            f"cached rerun of the demo comparison (12 runs of {c['days']} days, "
+            f"{c['parquet_bytes'] / 2**20:.1f} MiB of Parquet; tables, plots, brief; "
+            f"medians of {c['reps']}):\n"
+            f"  deciding what is cached: {c['check_s_verified']:.4f} s with checksums, "
+            f"{c['check_s_unverified']:.4f} s checking that files exist -> "
+            f"{c['overhead_pct']:+.2f} % of the rerun\n"
+            f"  whole rerun: wall {c['wall_s_verified']:.2f} s vs {c['wall_s_unverified']:.2f} s, "
+            f"CPU {c['cpu_s_verified']:.2f} s vs {c['cpu_s_unverified']:.2f} s (with vs without checksums)"
+        )
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        return
     plan = [("community-year", 1, 0)]
     if not args.quick:
         plan.append(("subdistrict-year", 11, 12))  # subdistrict 1: communities 12-22

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .errors import InputError
+
+INTEGER = re.compile(r"[+-]?[0-9]+")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str, integer: bool = False) -> int | float:
+    """``text`` as an int (or float) written with ASCII digits only.
+
+    Python's ``int`` and ``float`` also read full-width and other Unicode digits
+    (``"０.５"``), ``"1_000"``, ``"nan"`` and ``"inf"``; none of those is a number here.
+
+    Raises:
+        ValueError: anything else.
+    """
+    text = text.strip()
+    if not (INTEGER if integer else NUMBER).fullmatch(text):
+        raise ValueError(f"not {'an integer' if integer else 'a number'}: {text!r}")
+    return int(text) if integer else float(text)
 
 
 def int_at_least(low: int, high: int | None = None):
@@ -15,7 +35,7 @@ def int_at_least(low: int, high: int | None = None):
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = parse_number(text, integer=True)
         except ValueError:
             value = None
         if value is None or value < low or (high is not None and value > high):
@@ -23,6 +43,16 @@ def int_at_least(low: int, high: int | None = None):
         return value
 
     return parse
+
+
+def out_folder(text: str) -> Path:
+    """An argparse ``type`` for ``--out``: a folder path; an empty one (which would mean the
+    working directory) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: expected a folder path (write . for the working directory)"
+        )
+    return Path(text)
 
 
 def run_script(main: Callable[[], int]) -> None:

@@ -10,10 +10,9 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from . import metrics
-from .argtypes import int_at_least
+from .argtypes import int_at_least, out_folder
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
@@ -52,7 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a parameter (see 'govsim params'); repeatable",
     )
     r.add_argument("--format", choices=("csv", "parquet"), default="csv", help="daily series format")
-    r.add_argument("--out", required=True, type=Path, help="output folder")
+    r.add_argument(
+        "--out",
+        required=True,
+        type=out_folder,
+        help="output folder: new, empty, or one an earlier govsim run wrote (its files are replaced)",
+    )
     r.add_argument("--quiet", action="store_true", help="no progress or summary on screen")
 
     p = sub.add_parser("params", help="list every parameter with default, unit, range and source")
@@ -78,17 +82,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _params_from(args) -> Params:
-    pairs = dict(args.sets)
+    pairs: dict[str, str] = {}
+    for key, value in args.sets:
+        if key in pairs:
+            raise InputError(
+                f"--set {key}: given twice ({key}={pairs[key]} and {key}={value}); give each parameter once"
+            )
+        pairs[key] = value
     if args.communities is not None:
+        if "communities" in pairs:
+            raise InputError(
+                f"--communities {args.communities} and --set communities={pairs['communities']}: "
+                "give the number of communities once"
+            )
         pairs["communities"] = str(args.communities)
     return Params().with_strings(pairs)
 
 
 def _cmd_run(args) -> int:
-    from .runner import check_writable, run, write_outputs  # here so 'govsim params' stays fast
+    from .experiments.limits import RUN_CSV_DAY_BYTES, check_disk
+    from .runner import check_run_out, run, write_outputs  # here so 'govsim params' stays fast
 
     params = _params_from(args)
-    check_writable(args.out)
+    check_run_out(args.out)
+    check_disk(args.out, args.days * RUN_CSV_DAY_BYTES + params.communities * 4096, f"--days {args.days}")
     progress = None if args.quiet else _Progress(args.days)
     warmup = None if args.quiet or params.spinup_days == 0 else _Progress(params.spinup_days, "spin-up day")
     result = run(params, seed=args.seed, days=args.days, progress=progress, spinup_progress=warmup)

@@ -1672,13 +1672,13 @@ def check_like(param: str, value: Any, label: str) -> None:
 
 def parse_value(key: str, text: str) -> Any:
     """Parse ``text`` as the type of parameter ``key`` (for ``--set key=value``)."""
+    from .argtypes import parse_number  # ASCII digits only
+
     f = _spec(key)
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     try:
-        if kind == "int":
-            return int(text)
-        if kind == "float":
-            return float(text)
+        if kind in ("int", "float"):
+            return parse_number(text, integer=kind == "int")
     except ValueError:
         raise InputError(f"parameter '{key}' = {text!r}: expected {allowed(f)}") from None
     return text

@@ -55,11 +55,29 @@ class Policy:
         return {"kind": self.kind, **dataclasses.asdict(self)}
 
 
+def _is_int(v: Any) -> bool:
+    """An integer, not a bool (``True`` is not one unit)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _check_communities(kind: str, communities: tuple[int, ...] | None, params: Params) -> None:
     if communities is None:
         return
+    if not communities:
+        raise InputError(
+            f"policy '{kind}': communities = []: list at least one community index "
+            "(leave communities out for every community)"
+        )
+    seen = set()
     for c in communities:
-        if not isinstance(c, int) or not 0 <= c < params.communities:
+        if _is_int(c) and c in seen:
+            raise InputError(f"policy '{kind}': community {c} is listed twice in communities; list each once")
+        seen.add(c)
+        if not _is_int(c) or not 0 <= c < params.communities:
             first = params.first_community
             where = f"; index 0 is district community {first}" if first else ""
             raise InputError(
@@ -111,7 +129,7 @@ class AddPartnerUnits(Policy):
     communities: tuple[int, ...] | None = None
 
     def validate(self, params: Params) -> None:
-        if not isinstance(self.count, int) or not 1 <= self.count <= 200:
+        if not _is_int(self.count) or not 1 <= self.count <= 200:
             raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 200]")
         _check_communities(self.kind, self.communities, params)
 
@@ -146,7 +164,7 @@ class VolunteerDrive(Policy):
             v = getattr(self, name)
             if v is None and name == "active_share":
                 continue
-            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= hi:
+            if not _is_number(v) or not 0 <= v <= hi:
                 raise InputError(f"policy '{self.kind}': {name} = {v!r}: expected a number in [0, {hi}]")
         _check_communities(self.kind, self.communities, params)
 
@@ -190,7 +208,7 @@ class AddCanteen(Policy):
     }
 
     def validate(self, params: Params) -> None:
-        if not isinstance(self.count, int) or not 1 <= self.count <= 5:
+        if not _is_int(self.count) or not 1 <= self.count <= 5:
             raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 5]")
         for term, param in self._TERMS.items():
             value = getattr(self, term)

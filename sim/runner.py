@@ -67,9 +67,9 @@ def run(
         policies: interventions applied during the run (their days count from measured day 0).
         spinup_progress: called with the spin-up day after each one, when the spin-up is computed.
     """
-    if not isinstance(days, int) or days < 1:
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise InputError(f"days = {days!r}: expected an integer >= 1")
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"seed = {seed!r}: expected an integer >= 0")
     params = params or Params()
     model = spinup.start(params, seed, policies=policies, progress=spinup_progress)  # reused if already made
@@ -176,6 +176,41 @@ def check_writable(path: Path, flag: str = "--out") -> None:
         raise InputError(f"{flag} {path}: cannot write in {probe_in} ({err.strerror})") from None
 
 
+RUN_FORMAT = "govsim-run/1"
+RUN_FILES = ("daily.csv", "daily.parquet", "communities.csv", "summary.json", "run.json")
+
+
+def run_record(folder: Path) -> dict | None:
+    """The ``run.json`` an earlier ``govsim run`` wrote in ``folder``, or None."""
+    try:
+        rec = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rec, dict):
+        return None
+    older = {"seed", "days", "residents", "params"} <= set(rec)  # written before RUN_FORMAT
+    return rec if rec.get("format") == RUN_FORMAT or older else None
+
+
+def check_run_out(path: Path) -> None:
+    """``govsim run --out``: a new or empty folder, or one an earlier ``govsim run`` wrote (its
+    files are then replaced); anything else is refused before the run (one line)."""
+    path = Path(path)
+    check_writable(path)
+    if not path.is_dir() or not any(path.iterdir()):
+        return
+    if (path / "manifest.json").exists():
+        raise InputError(
+            f"--out {path}: a compare or sweep results folder; govsim run needs a new or empty "
+            "folder, or one an earlier govsim run wrote"
+        )
+    if run_record(path) is None:
+        raise InputError(
+            f"--out {path}: folder is not empty and has no run.json of an earlier govsim run; "
+            "choose a new or empty folder"
+        )
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` then move ``tmp`` onto ``path``, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,25 +227,38 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
     """Write ``daily.csv``/``daily.parquet``, ``summary.json``, ``communities.csv`` and
-    ``run.json`` under ``out``."""
+    ``run.json`` under ``out``, each atomically.
+
+    ``run.json`` (format :data:`RUN_FORMAT`) is written first, marked incomplete, and again
+    last; it lists the files, so a later run into the folder removes the ones it no longer
+    writes (only names of :data:`RUN_FILES`).
+    """
     if fmt not in ("csv", "parquet"):
         raise InputError(f"--format {fmt!r}: expected csv or parquet")
     out = Path(out)
     daily = out / f"daily.{fmt}"
-    if fmt == "csv":
-        atomic_write(daily, lambda p: result.daily.to_csv(p, index=False, float_format="%.10g"))
-    else:
-        atomic_write(daily, lambda p: result.daily.to_parquet(p, index=False))
-    communities = out / "communities.csv"
-    atomic_write(communities, lambda p: result.by_community.to_csv(p, index=False, float_format="%.10g"))
-    summary = out / "summary.json"
-    atomic_write(summary, lambda p: p.write_text(json.dumps(_json_safe(result.summary), indent=1) + "\n"))
+    communities, summary, run_json = out / "communities.csv", out / "summary.json", out / "run.json"
+    paths = [daily, summary, communities, run_json]
+    before = (run_record(out) or {}).get("files", [])
     meta = {
+        "format": RUN_FORMAT,
+        "complete": False,
+        "files": [p.name for p in paths],
         "seed": result.seed,
         "days": result.days,
         "residents": result.residents,
         "params": asdict(result.params),
     }
-    run_json = out / "run.json"
     atomic_write(run_json, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n"))
-    return [daily, summary, communities, run_json]
+    if fmt == "csv":
+        atomic_write(daily, lambda p: result.daily.to_csv(p, index=False, float_format="%.10g"))
+    else:
+        atomic_write(daily, lambda p: result.daily.to_parquet(p, index=False))
+    atomic_write(communities, lambda p: result.by_community.to_csv(p, index=False, float_format="%.10g"))
+    atomic_write(summary, lambda p: p.write_text(json.dumps(_json_safe(result.summary), indent=1) + "\n"))
+    meta["complete"] = True
+    atomic_write(run_json, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n"))
+    for name in set(before if isinstance(before, list) else []) - set(meta["files"]):
+        if name in RUN_FILES:  # an earlier run's file this one does not replace
+            (out / name).unlink(missing_ok=True)
+    return paths

@@ -69,6 +69,12 @@ def test_parquet_output(tmp_path):
         (["--set", "trust_gain=9"], "trust_gain"),
         (["--set", "partner_units=many"], "partner_units"),
         (["--set", "recognition"], "KEY=VALUE"),
+        # loose values that used to be accepted silently
+        (["--set", "trust_gain=0.1", "--set", "trust_gain=0.2"], "--set trust_gain: given twice"),
+        (["--set", "communities=2", "--communities", "3"], "give the number of communities once"),
+        (["--set", "trust_gain=\uff10.\uff15"], "trust_gain"),  # full-width "0.5"
+        (["--set", "partner_units=1_2"], "partner_units"),
+        (["--days", "\uff13"], "--days"),  # full-width "3"
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, needle):
@@ -90,3 +96,53 @@ def test_params_and_metrics_listings():
     m = json.loads(_govsim("metrics", "--json").stdout)
     assert {x["name"] for x in m["metrics"]} == {x.name for x in metrics.METRICS}
     assert set(m["groups"]) == set(metrics.GROUPS)
+
+
+SMALL = ["--days", "3", "--set", "households_per_community=50", "--quiet"]
+
+
+def test_run_out_refuses_a_folder_it_did_not_write_and_the_empty_path(tmp_path, monkeypatch, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "daily.csv").write_text("my own data\n")
+    assert main(["run", *SMALL, "--out", str(mine)]) == 2  # was 0, overwriting daily.csv
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not empty" in err and str(mine) in err
+    assert [p.name for p in mine.iterdir()] == ["daily.csv"]
+    assert (mine / "daily.csv").read_text() == "my own data\n"
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    for cmd in (
+        ["run", *SMALL],
+        ["compare", "baseline", "more_partner_units"],
+        ["sweep", "--lever", "x=1:2"],
+    ):
+        assert main([*cmd, "--out", ""]) == 2, cmd  # was: run wrote into the working directory
+        err = capsys.readouterr().err
+        assert err.startswith("govsim: error: argument --out: '' is not allowed") and err.count("\n") == 1
+    assert list(cwd.iterdir()) == []
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "manifest.json").write_text('{"format": "govsim-experiments/1"}')
+    assert main(["run", *SMALL, "--out", str(store)]) == 2
+    assert "compare or sweep results folder" in capsys.readouterr().err
+
+
+def test_run_out_replaces_its_own_files_in_a_folder_it_wrote(tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", *SMALL, "--seed", "1", "--out", str(out)]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert main(["run", *SMALL, "--seed", "2", "--format", "parquet", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["communities.csv", "daily.parquet", "notes.txt", "run.json", "summary.json"]
+    run_info = json.loads((out / "run.json").read_text())
+    assert run_info["format"] == "govsim-run/1" and run_info["complete"] and run_info["seed"] == 2
+    assert not list(out.glob(".*"))  # no temporary files left
+
+
+def test_lever_values_are_ascii_numbers(tmp_path, capsys):
+    argv = ["sweep", "--lever", "trust_gain=\uff10.1:0.2", "--reps", "1", "--days", "1"]
+    assert main([*argv, "--executor", "sequential", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "--lever 'trust_gain=" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

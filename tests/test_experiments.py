@@ -230,3 +230,30 @@ def test_code_version_tracks_the_model_not_the_front_ends(tmp_path, monkeypatch)
         (tmp_path / f).write_text("x = 3\n")
         assert version() != v0, f
         v0 = version()
+
+
+@pytest.mark.parametrize("address", ["tcp://h", "tcp://h:99999", "h:8786", "http://h:80", "tcp://h:1/x", ""])
+def test_a_malformed_scheduler_is_one_line(tmp_path, address):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "sim.cli", "compare", "baseline", "no_closed_loop", "--executor", "dask"]
+    r = subprocess.run([*argv, "--scheduler", address, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr  # was: ValueError, 55 lines
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("govsim: error: --scheduler"), r.stderr
+    assert "tcp://HOST:PORT" in lines[0] and not out.exists()
+
+
+def test_the_documented_dask_cluster_listens_on_loopback_only():
+    text = (Path(__file__).parents[1] / "docs" / "experiments.md").read_text()
+    commands = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip().startswith(("dask scheduler", "dask worker"))
+    ]
+    assert {c.split()[1] for c in commands} == {"scheduler", "worker"}
+    for c in commands:  # was: "dask scheduler" alone, listening on every interface
+        assert "--host 127.0.0.1" in c and "--dashboard-address 127.0.0.1:" in c, c
+    assert "has no login" in text and "Never expose a scheduler" in text

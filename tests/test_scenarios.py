@@ -118,6 +118,38 @@ def test_bad_scenarios_raise_one_line_naming_file_and_key(tmp_path, text, words)
         assert w in msg, msg
 
 
+STRICT = [
+    # values the loader used to coerce or accept silently, and files it could not read
+    ('[[policies]]\nkind = "add_partner_units"\ncount = true\n', ["count = True", "integer"]),
+    ('[[policies]]\nkind = "add_canteen"\ncount = true\n', ["count = True", "integer"]),
+    ('[[policies]]\nkind = "volunteer_drive"\nrecruits = false\n', ["recruits = False", "number"]),
+    (
+        '[params]\ncommunities = 2\n[[policies]]\nkind = "add_partner_units"\ncommunities = [0, 0]\n',
+        ["policies[0]", "community 0 is listed twice"],
+    ),
+    ('[[policies]]\nkind = "volunteer_drive"\ncommunities = []\n', ["communities = []", "at least one"]),
+    ("", ["empty scenario file"]),
+    ("# only a comment\n\n", ["empty scenario file"]),
+    ("a = " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),  # was a RecursionError
+    ("[params]\ntrust_gain = " + "[" * 20 + "]" * 20 + "\n", ["nested more than 16 deep"]),
+    ('description = "' + "x" * 5000 + '"\n', ["description is 5,000 characters long", "at most 4,000"]),
+    ('label = "' + "y" * 300 + '"\n', ["label is 300 characters long", "at most 200"]),
+    ("# " + "z" * (1 << 20) + '\nname = "big"\n', ["1,048,592 bytes", "at most 1,048,576"]),
+]
+
+
+@pytest.mark.parametrize(("text", "words"), STRICT, ids=[w[0][:30] for _, w in STRICT])
+def test_loose_values_and_unreadable_files_are_refused(tmp_path, text, words):
+    path = tmp_path / "loose.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    msg = str(info.value)
+    assert "\n" not in msg and len(msg) < 300 and "loose.toml" in msg, msg
+    for w in words:
+        assert w in msg, msg
+
+
 def test_missing_scenario_lists_the_available_ones():
     with pytest.raises(InputError, match="no scenarios/nope.toml; available: .*baseline"):
         load_scenario("nope")

@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 
+from ..argtypes import parse_number
 from ..errors import InputError
 
 DEFAULT_PORT = 8765
@@ -38,7 +39,7 @@ def add_parser(sub) -> None:
 
 def _port(text: str) -> int:
     try:
-        value = int(text)
+        value = parse_number(text, integer=True)
     except ValueError:
         value = -1
     if not 1 <= value <= 65535:

@@ -14,17 +14,21 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..argtypes import int_at_least
+from ..argtypes import int_at_least, out_folder
 from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
+from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS
 from .scenario import load_scenario, load_scenarios
-from .store import check_out
+from .store import check_out, verify
 
 
 def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
     p.add_argument(
-        "--reps", type=int_at_least(1), default=reps, help=f"replications per scenario (default {reps})"
+        "--reps",
+        type=int_at_least(1, MAX_REPS),
+        default=reps,
+        help=f"replications per scenario (default {reps}, at most {MAX_REPS:,})",
     )
     p.add_argument(
         "--days", type=int_at_least(1, MAX_DAYS), default=days, help=f"days per run (default {days})"
@@ -36,12 +40,16 @@ def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
         "--seed", type=int_at_least(0), default=0, help="base seed of the replications (default 0)"
     )
     p.add_argument("--executor", choices=EXECUTORS, default="process", help="how to run (default process)")
-    p.add_argument("--workers", type=int_at_least(1), help="worker processes (default: all cores)")
+    p.add_argument(
+        "--workers",
+        type=int_at_least(1, MAX_WORKERS),
+        help="worker processes (default: all cores, fewer if memory is short)",
+    )
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (default: a local cluster)")
     p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
-        "--out", required=True, type=Path, help="output folder (new, empty or a govsim results folder)"
+        "--out", required=True, type=out_folder, help="output folder (new, empty or a govsim results folder)"
     )
 
 
@@ -77,9 +85,19 @@ def add_parsers(sub) -> None:
     )
     s.add_argument("--design", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
     s.add_argument(
-        "--points", type=int_at_least(1), default=10, help="points of a Latin-hypercube design (default 10)"
+        "--points",
+        type=int_at_least(1, MAX_RUNS),
+        default=10,
+        help="points of a Latin-hypercube design (default 10)",
     )
     _common(s, reps=2, days=365)
+    v = sub.add_parser(
+        "verify",
+        help="check a results folder: every finished run's tables against their checksums",
+        description="Check the manifest, every run record and every finished run's tables (size and "
+        "SHA-256 recorded when written). Exit status 0: intact; 1: something is damaged.",
+    )
+    v.add_argument("folder", type=Path, metavar="DIR", help="a results folder of compare or sweep")
 
 
 def _run_options(args) -> dict:
@@ -114,7 +132,7 @@ def cmd_compare(args) -> int:
     _report(comp.result)
     where = comp.files.get("brief", comp.files["differences"])
     print(f"brief: {where}" if "brief" in comp.files else f"tables: {where.parent}")
-    return 0
+    return _status(comp.result, options["command"])
 
 
 def cmd_sweep(args) -> int:
@@ -137,6 +155,26 @@ def cmd_sweep(args) -> int:
     print(with_pts.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     _report(res.result)
     print(f"sweep tables: {res.folder}")
+    return _status(res.result, options["command"])
+
+
+def cmd_verify(args) -> int:
+    report = verify(args.folder)
+    for what, reason in report.damaged:
+        print(f"damaged: {what}: {reason}")
+    for note in report.notes:
+        print(f"note: {note}")
+    runs = report.intact + len(report.damaged) + report.failed + report.pending
+    print(
+        f"{report.root}: {runs} runs: {report.intact} intact, {len(report.damaged)} damaged, "
+        f"{report.failed} failed, {report.pending} pending"
+    )
+    if report.damaged:
+        print(
+            "a damaged run is never reused: run the command that wrote it again to recompute it "
+            "(damaged runs only)"
+        )
+        return 1
     return 0
 
 
@@ -162,6 +200,22 @@ def _report(result) -> None:
             print(f"  failed: {spec.scenario.name} rep {spec.rep}: {result.failed[spec.key]}")
 
 
+FAILED_STATUS = 3  # exit status when some runs failed (the others are saved)
+
+
+def _status(result, command: str) -> int:
+    """0 when every run finished; otherwise say how to retry and return :data:`FAILED_STATUS`."""
+    if not result.failed:
+        return 0
+    print(
+        f"govsim: {len(result.failed)} of {len(result.specs)} runs failed (listed above); every "
+        f"finished run is saved in {result.store.root}. To retry only the failed runs, run the "
+        f"same command again: {command}",
+        file=sys.stderr,
+    )
+    return FAILED_STATUS
+
+
 def _interruptible(handler):
     """Ctrl-C: one line saying that finished runs are kept and how to resume; status 130."""
 
@@ -179,4 +233,8 @@ def _interruptible(handler):
     return run
 
 
-COMMANDS = {"compare": _interruptible(cmd_compare), "sweep": _interruptible(cmd_sweep)}
+COMMANDS = {
+    "compare": _interruptible(cmd_compare),
+    "sweep": _interruptible(cmd_sweep),
+    "verify": cmd_verify,
+}

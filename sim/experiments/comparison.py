@@ -22,6 +22,7 @@ from .executors import Executor
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
 from .stats import HEADLINE, cost_table, outcome_names, paired_differences, summaries
+from .store import Store
 
 
 @dataclass
@@ -108,8 +109,12 @@ def compare(
         "days": days,
         "base_seed": base_seed,
     }
-    result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
-    return analyse(result, list(scenarios), plots=plots)
+    store = Store(out)
+    try:  # the lock is held until the brief and the manifest are written
+        result = run_matrix(specs, store, executor=executor, progress=progress, info=info, release=False)
+        return analyse(result, list(scenarios), plots=plots)
+    finally:
+        store.release()
 
 
 def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True) -> Comparison:
@@ -122,13 +127,14 @@ def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True)
     diffs = paired_differences(table, ref, outcome_names(table)) if len(table) else pd.DataFrame()
     costs = cost_table(table, ref) if len(table) else pd.DataFrame()
     comp = Comparison(scenarios, result, table, diffs, costs, store.path(rel))
-    for name, frame in (("summaries", table), ("differences", diffs), ("costs", costs)):
-        comp.files[name] = store.write_frame(f"{rel}/{name}.csv", frame)
-    if plots and not diffs.empty:
-        from .brief import write_brief
+    with store.hold():  # already held when called by compare()
+        for name, frame in (("summaries", table), ("differences", diffs), ("costs", costs)):
+            comp.files[name] = store.write_frame(f"{rel}/{name}.csv", frame)
+        if plots and not diffs.empty:
+            from .brief import write_brief
 
-        comp.files.update(write_brief(comp))
-    store.flush()
+            comp.files.update(write_brief(comp))
+        store.flush()
     return comp
 
 

@@ -6,18 +6,23 @@ one as it arrives, so an interrupted sweep keeps every run finished before
 the interruption. Results never depend on the executor: a run is a pure
 function of its :class:`~sim.experiments.task.RunSpec`. A Dask scheduler is
 contacted when the executor is opened, before anything is written.
+
+A worker that dies fails only the run it was running, after one more try in a
+fresh worker: the process executor uses :class:`~sim.experiments.pool.WorkerPool`,
+the local Dask cluster ``allowed-failures = 1`` (its nannies restart workers).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import time
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import InputError
+from .limits import MAX_WORKERS
+from .pool import RETRIES, failed_output
 from .task import RunOutput, RunSpec
 
 EXECUTORS = ("sequential", "process", "dask")
@@ -36,15 +41,36 @@ def check_executor(name: str, workers: int | None, scheduler: str | None) -> Non
     """Reject bad executor options before anything is computed or written."""
     if name not in EXECUTORS:
         raise InputError(f"--executor {name!r}: expected one of {', '.join(EXECUTORS)}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InputError(f"--workers {workers!r}: expected an integer >= 1")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS
+    ):
+        raise InputError(f"--workers {workers!r}: expected an integer from 1 to {MAX_WORKERS}")
     if scheduler is not None and name != "dask":
         raise InputError(f"--scheduler {scheduler}: only used with --executor dask")
+    if scheduler is not None:
+        check_scheduler(scheduler)
     if name == "dask":
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise InputError("--executor dask: dask[distributed] is not installed") from None
+
+
+SCHEDULER = re.compile(
+    r"(?P<protocol>tcp|tls)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler address is ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (one-line error)."""
+    m = SCHEDULER.fullmatch(address) if isinstance(address, str) else None
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        shown = address if isinstance(address, str) and len(address) <= 80 else f"{str(address)[:77]}..."
+        raise InputError(
+            f"--scheduler {shown!r}: expected tcp://HOST:PORT or tls://HOST:PORT with a port in "
+            "[1, 65535], e.g. tcp://127.0.0.1:8786"
+        )
 
 
 class Executor:
@@ -77,21 +103,32 @@ class Executor:
         self._client = self._cluster = None
 
     def _open_dask(self) -> None:
+        import dask
         from distributed import Client, LocalCluster
 
         if self.scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=self.workers or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # A task whose worker died is tried once more, on another worker, then fails
+            # (KilledWorker); one task per worker at a time, so a death touches one run only.
+            with dask.config.set(
+                {
+                    "distributed.scheduler.allowed-failures": RETRIES,
+                    "distributed.scheduler.worker-saturation": 1.0,
+                }
+            ):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
         try:
             self._client = Client(self._cluster or self.scheduler, timeout="20s")
-        except OSError as err:
+        except Exception as err:  # unreachable, refused, TLS misconfigured: one line, not a traceback
             self.__exit__()
-            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {err}") from None
+            reason = f"{type(err).__name__}: {err}".splitlines()[0]
+            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {reason}") from None
 
     def map(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         """Yield ``(spec, task(spec))`` for every spec as each run finishes."""
@@ -106,17 +143,9 @@ class Executor:
             yield from self._map_dask(task, specs)
 
     def _map_process(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from .pool import WorkerPool
 
-        ctx = multiprocessing.get_context("spawn")  # no forked copies of threads or open files
-        workers = min(self.workers or default_workers(), len(specs))
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        try:
-            futures = {pool.submit(task, s): s for s in specs}
-            for fut in as_completed(futures):
-                yield futures[fut], _result(fut, futures[fut])
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        yield from WorkerPool(min(self.workers or default_workers(), len(specs))).map(task, specs)
 
     def _map_dask(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         from distributed import as_completed
@@ -145,6 +174,7 @@ def _result(fut, spec: RunSpec) -> RunOutput:
     try:
         return fut.result()
     except Exception as err:
-        now = time.time()
+        if type(err).__name__ == "KilledWorker":  # Dask: its workers died, RETRIES + 1 times
+            return failed_output(spec, f"worker process died while running it ({RETRIES + 1} tries)")
         error = f"{type(err).__name__}: {err}".splitlines()[0]
-        return RunOutput(spec.key, "failed", now, now, error=error, traceback=traceback.format_exc())
+        return failed_output(spec, error, traceback.format_exc())

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from .executors import Executor, Task
+from .limits import check_reps, plan_workers
 from .scenario import Scenario
 from .store import Store
 from .task import RunSpec, code_version, derive_seed, execute
@@ -29,8 +30,9 @@ def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed:
         raise InputError(f"--reps {reps!r}: expected an integer >= 1")
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise InputError(f"--days {days!r}: expected an integer >= 1")
-    if not isinstance(base_seed, int) or base_seed < 0:
+    if not isinstance(base_seed, int) or isinstance(base_seed, bool) or base_seed < 0:
         raise InputError(f"--seed {base_seed!r}: expected an integer >= 0")
+    check_reps(reps, len(scenarios))
     version = code_version()
     seeds = [derive_seed(base_seed, i) for i in range(reps)]
     return [RunSpec(s, i, seeds[i], days, version) for s in scenarios for i in range(reps)]
@@ -67,8 +69,12 @@ def run_matrix(
     progress: bool = True,
     info: dict[str, Any] | None = None,
     task: Task = execute,
+    release: bool = True,
 ) -> MatrixResult:
     """Compute the runs of ``specs`` that ``out`` does not hold yet, storing each as it finishes.
+
+    A stored run is reused only when its record and every table check out against their
+    checksums; a damaged one is recomputed after a one-line note on stderr.
 
     Args:
         specs: the matrix (:func:`build_matrix`).
@@ -77,23 +83,40 @@ def run_matrix(
         progress: show a progress bar with ETA on stderr.
         info: extra facts for the manifest's invocation record (command, design).
         task: the function run per spec (tests swap in one that fails).
+        release: give up the folder's lock when done; False keeps it for the caller's
+            further writes (the caller then calls ``store.release()``).
     """
     store = out if isinstance(out, Store) else Store(out)
     executor = executor or Executor()
+    _plan(specs, store, executor)
     result = MatrixResult(specs=list(specs), store=store)
-    todo = []
-    for spec in specs:
-        if store.is_done(spec):
-            result.cached.append(spec.key)
-        else:
-            todo.append(spec)
     with executor:
         seeds = {str(s.rep): s.seed for s in specs}
-        facts = {"code_version": code_version(), "seeds": seeds, "computing": len(todo)}
-        store.begin(specs, {**(info or {}), **executor.describe(), **facts})
+        facts = {"code_version": code_version(), "seeds": seeds}
+        for i in store.begin(specs, {**(info or {}), **executor.describe(), **facts}):
+            print(
+                f"govsim: note: {store.root}: invocation {i} was killed before it finished; "
+                "marked interrupted",
+                file=sys.stderr,
+            )
         status = "interrupted"
-        bar = _bar(len(todo), progress)
+        bar = None
         try:
+            todo = []
+            for spec in specs:
+                state, reason = store.check(spec)
+                if state == "done":
+                    result.cached.append(spec.key)
+                    continue
+                if reason:
+                    print(
+                        f"govsim: note: stored run {spec.scenario.name} rep {spec.rep} not reused: "
+                        f"{reason}; recomputing it",
+                        file=sys.stderr,
+                    )
+                todo.append(spec)
+            store.note(computing=len(todo))
+            bar = _bar(len(todo), progress)
             for spec, output in executor.map(task, todo):
                 rec = store.save(spec, output)
                 result.computed.append(spec.key)
@@ -105,15 +128,27 @@ def run_matrix(
                 bar.update(1)
             status = "finished" if not result.failed else "finished with failures"
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
             counts = {
                 "runs": len(specs),
                 "cached": len(result.cached),
                 "computed": len(result.computed),
                 "failed": len(result.failed),
             }
-            store.finish(status, counts)
+            store.finish(status, counts, release=release)
     return result
+
+
+def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
+    """Refuse a job that would not fit on the disk or in memory; lower the default number of
+    local workers to what fits in memory."""
+    if executor.name == "sequential":
+        plan_workers(specs, store.root, 1, local=True)
+    elif executor.name == "process" or executor.scheduler is None:
+        executor.workers = plan_workers(specs, store.root, executor.workers, local=True)
+    else:  # a Dask cluster elsewhere: its memory is not ours to judge
+        plan_workers(specs, store.root, None, local=False)
 
 
 def _bar(total: int, enabled: bool):

@@ -45,6 +45,9 @@ TOP_KEYS = {
     "policies": "an array of [[policies]] tables",
 }
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+MAX_FILE_BYTES = 1 << 20  # a scenario file is a few hundred bytes
+MAX_DEPTH = 16  # tables and arrays nested in a scenario file (the schema needs 4)
+MAX_TEXT = {"label": 200, "description": 4000}  # characters
 
 
 @dataclass(frozen=True)
@@ -138,24 +141,50 @@ def _policy(table: Any, where: str) -> Policy:
         raise InputError(f"{where}: {err}") from None
 
 
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list | tuple):
+            deepest = max(deepest, d + 1)
+            if d + 1 <= MAX_DEPTH:
+                stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
 def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scenario:
     """Validate a parsed TOML document and return the scenario it describes."""
+    if not data:
+        raise InputError(
+            f"{source}: empty scenario file; write at least a name and a description (for the "
+            "baseline itself use 'baseline')"
+        )
+    if _depth(data) > MAX_DEPTH:
+        raise InputError(f"{source}: tables or arrays nested more than {MAX_DEPTH} deep; not a scenario")
     for key in data:
         if key not in TOP_KEYS:
             allowed = ", ".join(TOP_KEYS)
             raise InputError(f"{source}: unknown key '{key}'; allowed top-level keys: {allowed}")
     name = data.get("name", default_name)
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise InputError(f"{source}: name = {name!r}: expected {TOP_KEYS['name']}, at most 64 characters")
+        raise InputError(
+            f"{source}: name = {_short(name)}: expected {TOP_KEYS['name']}, at most 64 characters"
+        )
     for key in ("label", "description"):
         if key in data and not isinstance(data[key], str):
-            raise InputError(f"{source}: {key} = {data[key]!r}: expected a string ({TOP_KEYS[key]})")
+            raise InputError(f"{source}: {key} = {_short(data[key])}: expected a string ({TOP_KEYS[key]})")
+        if key in data and len(data[key]) > MAX_TEXT[key]:
+            raise InputError(
+                f"{source}: {key} is {len(data[key]):,} characters long; at most {MAX_TEXT[key]:,} "
+                f"are allowed ({TOP_KEYS[key]})"
+            )
     params = data.get("params", {})
     if not isinstance(params, dict):
-        raise InputError(f"{source}: params = {params!r}: expected a [params] table")
+        raise InputError(f"{source}: params = {_short(params)}: expected a [params] table")
     policies = data.get("policies", [])
     if not isinstance(policies, list):
-        raise InputError(f"{source}: policies = {policies!r}: expected [[policies]] tables")
+        raise InputError(f"{source}: policies = {_short(policies)}: expected [[policies]] tables")
     scenario = Scenario(
         name=name,
         label=data.get("label", name),
@@ -208,9 +237,14 @@ def load_scenario(ref: str | Path) -> Scenario:
     path = resolve(str(ref))
     source = _display(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{source}: {size:,} bytes; a scenario file may have at most {MAX_FILE_BYTES:,}")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"{source}: malformed TOML: {err}") from None
+    except RecursionError:
+        raise InputError(f"{source}: tables or arrays nested too deeply; not a scenario") from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{source}: cannot read: {err}") from None
     return parse_scenario(data, source, default_name=path.stem)
@@ -230,6 +264,12 @@ def load_scenarios(refs: list[str], overrides: dict[str, Any] | None = None) -> 
             raise InputError(f"{s.source}: name = {s.name!r} is already used by another scenario given")
         out.append(s)
     return out
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for one-line messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _display(path: Path) -> str:

@@ -14,23 +14,40 @@ version), so runs of an edited scenario or of newer code sit beside older
 ones instead of replacing them. Every file is written to a temporary name and
 moved into place with :func:`os.replace`; no result is ever deleted. Paths are
 resolved and refused if they leave the output folder.
+
+A run record holds the SHA-256 and size of each of its three tables; a run is
+reused only when its record is readable, describes that run and every table
+matches its checksum (:meth:`Store.check`), otherwise it is recomputed.
+:func:`verify` checks a whole folder (``govsim verify``). One writer at a time:
+:meth:`Store.begin` takes an exclusive lock on ``OUT/.lock`` (``flock``, which
+the kernel drops when its holder dies) and holds it until :meth:`Store.release`,
+after the invocation's last write; the manifest is read again once the lock is
+held, so a second writer never overwrites the first one's record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import math
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: an exclusive-create lock file checked by pid instead
+    fcntl = None
 
 from ..errors import InputError
 from ..runner import atomic_write, check_writable
@@ -119,9 +136,10 @@ class Store:
         root: the output folder (created on the first write).
     """
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, check: bool = True) -> None:
         self.root = Path(root)
-        check_out(self.root)
+        if check:
+            check_out(self.root)
         self._base = self.root.resolve()
         self.manifest: dict[str, Any] = {
             "format": FORMAT,
@@ -131,11 +149,12 @@ class Store:
             "scenarios": {},
             "runs": {},
         }
-        if (self.root / "manifest.json").exists():
+        if check and (self.root / "manifest.json").exists():
             self.manifest.update(json.loads((self.root / "manifest.json").read_text()))
         self._invocation: dict[str, Any] | None = None
         self._last_flush = 0.0
         self._locked = False
+        self._lock_fd = -1
 
     # --- paths and files ---------------------------------------------------------------
     def path(self, *parts: str) -> Path:
@@ -179,11 +198,61 @@ class Store:
             return None
 
     def is_done(self, spec: RunSpec) -> bool:
-        """True when the run finished before and all its tables are present (the cache)."""
-        rec = self.record(spec.key)
-        if not rec or rec.get("status") != "done":
-            return False
-        return all(self.path(self.table_path(t, spec)).exists() for t in TABLES)
+        """True when the run finished before and every table matches its checksum (the cache)."""
+        return self.check(spec)[0] == "done"
+
+    def check(self, spec: RunSpec) -> tuple[str, str | None]:
+        """Whether a stored run can be reused: ``("done", None)``, ``("todo", None)`` for a run
+        not finished before, or ``("damaged", reason)`` for one whose record or files cannot be
+        trusted (it is recomputed)."""
+        rel = f"runs/{spec.key}.json"
+        p = self.path(rel)
+        if not p.exists():
+            listed = self.manifest["runs"].get(spec.key, {})
+            if isinstance(listed, dict) and listed.get("status") == "done":
+                return "damaged", f"{rel} is missing"
+            return "todo", None
+        rec, problem = _read_record(p, rel)
+        if problem:
+            return "damaged", problem
+        if rec.get("status") != "done":
+            return "todo", None
+        if any(rec.get(k) != v for k, v in spec.record().items()):
+            return "damaged", f"{rel} does not describe this run"
+        problem = self.files_problem(rec)
+        return ("damaged", problem) if problem else ("done", None)
+
+    def files_problem(self, rec: dict[str, Any]) -> str | None:
+        """What is wrong with the tables of a finished run's record, or None when each exists
+        and matches the size and SHA-256 recorded when it was written."""
+        sums = rec.get("checksums")
+        if not isinstance(sums, dict):
+            return "its record has no checksums (written by an older govsim)"
+        for table in TABLES:
+            rel = f"{table}/scenario={rec.get('scenario')}/rep={rec.get('rep')}/{rec.get('key')}.parquet"
+            entry = sums.get(rel)
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("sha256"), str)
+                and type(entry.get("bytes")) is int
+            ):
+                return f"its record has no checksum for {rel}"
+            try:
+                p = self.path(rel)
+                size = p.stat().st_size
+                if size != entry["bytes"]:
+                    return (
+                        f"{rel} does not match its checksum ({size:,} bytes; {entry['bytes']:,} when written)"
+                    )
+                with open(p, "rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+            except FileNotFoundError:
+                return f"{rel} is missing"
+            except (OSError, InputError) as err:
+                return f"{rel} is unreadable ({_first_line(err)})"
+            if digest != entry["sha256"]:
+                return f"{rel} does not match its checksum (changed after it was written)"
+        return None
 
     def save(self, spec: RunSpec, out: RunOutput) -> dict[str, Any]:
         """Write a run's tables (if it finished) and then its record."""
@@ -203,10 +272,14 @@ class Store:
                 "summary": pd.DataFrame([summary]),
                 "grid": out.grid.assign(key=spec.key),
             }
-            rec["files"] = [
-                str(self.write_frame(self.table_path(t, spec), tables[t]).relative_to(self.root))
-                for t in TABLES
-            ]
+            checksums = {}
+            for t in TABLES:
+                rel = self.table_path(t, spec)
+                data = parquet_bytes(tables[t])
+                self.write_bytes(rel, data)
+                checksums[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            rec["files"] = list(checksums)
+            rec["checksums"] = checksums
         full = {**rec, "traceback": out.traceback}
         self.write_text(f"runs/{spec.key}.json", json.dumps(json_safe(full), indent=1) + "\n")
         self.manifest["runs"][spec.key] = rec
@@ -218,9 +291,21 @@ class Store:
         return pd.read_parquet(self.path(self.table_path(table, spec)))
 
     # --- manifest --------------------------------------------------------------------------
-    def begin(self, specs: list[RunSpec], info: dict[str, Any]) -> None:
-        """Record an invocation (what runs, with which code) before computing anything."""
+    def begin(self, specs: list[RunSpec], info: dict[str, Any]) -> list[int]:
+        """Take the lock and record an invocation (what runs, with which code) before computing
+        anything. Returns the indices of earlier invocations found still ``running`` (their
+        process was killed), which are now marked ``interrupted``."""
         self._lock()
+        try:
+            self._reload()
+        except BaseException:
+            self._unlock()
+            raise
+        stale = []
+        for i, inv in enumerate(self.manifest["invocations"]):
+            if isinstance(inv, dict) and inv.get("status") == "running":  # its writer held the lock
+                inv.update(status="interrupted", note=f"its process ended without closing it; {now_iso()}")
+                stale.append(i)
         self.manifest["created"] = self.manifest["created"] or now_iso()
         self._sync_records()
         for spec in specs:
@@ -239,15 +324,60 @@ class Store:
         }
         self.manifest["invocations"].append(self._invocation)
         self.flush(force=True)
+        return stale
 
-    def finish(self, status: str, counts: dict[str, int]) -> None:
-        """Close the invocation record and write the manifest."""
+    def note(self, **facts: Any) -> None:
+        """Add facts to the open invocation's record."""
+        if self._invocation is not None:
+            self._invocation.update(facts)
+
+    def finish(self, status: str, counts: dict[str, int], release: bool = True) -> None:
+        """Close the invocation record and write the manifest; keep the lock if ``release`` is
+        False (the caller writes more and then calls :meth:`release`)."""
         if self._invocation is not None:
             self._invocation.update(finished=now_iso(), status=status, counts=counts)
         try:
             self.flush(force=True)
         finally:
-            self._unlock()
+            if release:
+                self._unlock()
+
+    def release(self) -> None:
+        """Write the manifest a last time and give up the lock (nothing when not holding it)."""
+        if self._locked:
+            try:
+                self.flush(force=True)
+            finally:
+                self._unlock()
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Hold the lock for a block of writes (taking it, and reading the manifest again, only
+        when not already held)."""
+        if self._locked:
+            yield self
+            return
+        self._lock()
+        try:
+            self._reload()
+            yield self
+        finally:
+            self.release()
+
+    def _reload(self) -> None:
+        """Read manifest.json again (under the lock: another writer may have changed it)."""
+        p = self.path("manifest.json")
+        if not p.exists():
+            return
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(
+                f"--out {self.root}: manifest.json is unreadable ({err}); not touching it"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise InputError(f"--out {self.root}: manifest.json is not a {FORMAT} manifest; not touching it")
+        self.manifest.update(data)
 
     def flush(self, force: bool = True) -> None:
         """Write manifest.json (at most once a second unless forced)."""
@@ -269,35 +399,171 @@ class Store:
                 self.manifest["runs"][p.stem] = rec
 
     def _lock(self) -> None:
+        """Take ``OUT/.lock`` or refuse (one line) when another govsim holds it.
+
+        With ``flock`` the lock dies with its holder, so a killed writer never blocks the
+        folder; the file keeps the holder's pid for the message. The file is removed on
+        release, so after locking we check that the path still names the file we locked.
+        """
+        if self._locked:
+            return
         lock = self.path(".lock")
         self.root.mkdir(parents=True, exist_ok=True)
-        if lock.exists():
-            pid = _lock_owner(lock)
-            if pid is not None:
-                raise InputError(f"--out {self.root}: another govsim (pid {pid}) is writing there")
-            lock.unlink(missing_ok=True)  # stale: its writer is gone
-        with contextlib.suppress(FileExistsError), open(lock, "x") as f:
-            f.write(str(os.getpid()))
+        if fcntl is None:
+            self._lock_fd = _exclusive_create(lock, self.root)
             self._locked = True
-        if not self._locked:
-            raise InputError(f"--out {self.root}: another govsim is writing there")
+            return
+        for _ in range(100):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                owner = _pid_in(fd)
+                os.close(fd)
+                who = f" (pid {owner})" if owner else ""
+                raise InputError(
+                    f"--out {self.root}: another govsim{who} is writing there; wait for it to finish"
+                ) from None
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # released and removed by its holder meanwhile: lock the new file
+        else:
+            raise InputError(f"--out {self.root}: could not take {lock}")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd, self._locked = fd, True
 
     def _unlock(self) -> None:
         if self._locked:
             self.path(".lock").unlink(missing_ok=True)
+            os.close(self._lock_fd)
             self._locked = False
 
 
-def _lock_owner(lock: Path) -> int | None:
-    """The pid holding ``lock`` if that process is still alive, else None."""
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as Parquet bytes (hashed before they are written)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _read_record(p: Path, rel: str) -> tuple[dict[str, Any], str | None]:
     try:
-        pid = int(lock.read_text().strip())
+        rec = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return {}, f"{rel} is unreadable ({_first_line(err)})"
+    if not isinstance(rec, dict):
+        return {}, f"{rel} is unreadable (not a JSON object)"
+    return rec, None
+
+
+def _pid_in(fd: int) -> int | None:
+    try:
+        return int(os.pread(fd, 32, 0).decode().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except PermissionError:  # alive, another user's
-        return pid
-    except OSError:
-        return None
-    return pid
+
+
+def _exclusive_create(lock: Path, root: Path) -> int:
+    """Without ``flock``: create the lock file exclusively; a lock whose pid is dead is stale."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip())
+                os.kill(pid, 0)
+            except (OSError, ValueError):
+                lock.unlink(missing_ok=True)  # stale: its writer is gone
+                continue
+            raise InputError(f"--out {root}: another govsim (pid {pid}) is writing there") from None
+        os.write(fd, str(os.getpid()).encode())
+        return fd
+    raise InputError(f"--out {root}: another govsim is writing there")
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found in a results folder.
+
+    Attributes:
+        root: the folder.
+        intact: finished runs whose every table matches its checksum.
+        failed: runs recorded as failed (retried by the next command that needs them).
+        pending: runs listed in the manifest but never finished.
+        damaged: ``(run, reason)`` for every record or file that cannot be trusted.
+        notes: harmless findings (temporary files left by a killed write).
+    """
+
+    root: Path
+    intact: int = 0
+    failed: int = 0
+    pending: int = 0
+    damaged: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def verify(root: Path | str) -> Verification:
+    """Check a results folder: the manifest, every run record, and every finished run's
+    tables against their sizes and SHA-256 checksums. Reads only."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"verify {root}: not a folder")
+    if not (root / "manifest.json").exists() and not (root / "runs").is_dir():
+        raise InputError(f"verify {root}: not a govsim results folder (no manifest.json, no runs/)")
+    report = Verification(root)
+    runs: dict[str, Any] = {}
+    rec, problem = _read_record(root / "manifest.json", "manifest.json")
+    if problem:
+        report.damaged.append(("manifest.json", problem.removeprefix("manifest.json ")))
+    elif rec.get("format") != FORMAT:
+        report.damaged.append(("manifest.json", f"is not a {FORMAT} manifest"))
+    elif isinstance(rec.get("runs"), dict):
+        runs = rec["runs"]
+    store = Store(root, check=False)
+    seen = set()
+    for p in sorted((root / "runs").glob("*.json")):
+        key, rel = p.stem, f"runs/{p.name}"
+        listed = runs.get(key) if isinstance(runs.get(key), dict) else {}
+        rec, problem = _read_record(p, rel)
+        what = _run_name(rec or listed, key)
+        seen.add(key)
+        if problem:
+            report.damaged.append((what, problem))
+        elif rec.get("key") != key:
+            report.damaged.append((what, f"{rel} describes another run ({rec.get('key')!r})"))
+        elif rec.get("status") == "done":
+            problem = store.files_problem(rec)
+            if problem:
+                report.damaged.append((what, problem))
+            else:
+                report.intact += 1
+        elif rec.get("status") == "failed":
+            report.failed += 1
+        else:
+            report.pending += 1
+    for key, listed in runs.items():
+        if key in seen or not isinstance(listed, dict):
+            continue
+        if listed.get("status") == "done":
+            report.damaged.append((_run_name(listed, key), f"runs/{key}.json is missing"))
+        else:
+            report.pending += 1
+    for p in sorted(root.rglob(".*.tmp")):
+        report.notes.append(f"{p.relative_to(root)}: left by an interrupted write; safe to delete")
+    return report
+
+
+def _run_name(rec: dict[str, Any], key: str) -> str:
+    if "scenario" in rec and "rep" in rec:
+        return f"{rec['scenario']} rep {rec['rep']} ({key})"
+    return key

@@ -25,12 +25,15 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics
+from ..argtypes import parse_number
 from ..errors import InputError
 from ..params import Params, allowed
 from .executors import Executor
+from .limits import MAX_LEVERS, MAX_RUNS
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
 from .stats import HEADLINE, summaries
+from .store import Store
 
 DESIGNS = ("grid", "lhs")
 SWEEP_OUTCOMES = tuple(m.name for m in metrics.METRICS if m.sweep)
@@ -78,13 +81,13 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
             parts = spec.split(":")
             if len(parts) not in (2, 3):
                 raise ValueError
-            lo, hi = float(parts[0]), float(parts[1])
-            levels = int(parts[2]) if len(parts) == 3 else 3
+            lo, hi = parse_number(parts[0]), parse_number(parts[1])
+            levels = parse_number(parts[2], integer=True) if len(parts) == 3 else 3
             if levels < 2 or hi <= lo:
                 raise ValueError
             lever = Lever(name, lo, hi, levels, integer=integer)
         else:
-            vals = tuple(float(v) for v in spec.split(","))
+            vals = tuple(parse_number(v) for v in spec.split(","))
             lever = Lever(name, min(vals), max(vals), len(vals), values=vals, integer=integer)
     except ValueError:
         raise InputError(
@@ -103,7 +106,6 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
 
 
 MAX_LEVELS = 100  # levels of one grid lever
-MAX_RUNS = 100_000  # runs in one sweep (design points x replications)
 
 
 def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
@@ -179,6 +181,10 @@ def sweep(
     names = [lv.name for lv in levers]
     if not levers or len(set(names)) != len(names):
         raise InputError(f"--lever: give each lever once (got {', '.join(names) or 'none'})")
+    if len(levers) > MAX_LEVERS:
+        raise InputError(f"--lever: {len(levers)} levers; at most {MAX_LEVERS} in one sweep")
+    if design == "lhs" and points > MAX_RUNS:
+        raise InputError(f"--points {points:,}: at most {MAX_RUNS:,} design points")
     if design == "grid":
         size = 1
         for lv in levers:
@@ -205,19 +211,23 @@ def sweep(
         "days": days,
         "base_seed": base_seed,
     }
-    result = run_matrix(specs, out, executor=executor, progress=progress, info=info)
-    table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
-    pts = point_table(result, table)
-    store, rel = result.store, f"sweeps/{sid}"
-    files = {
-        "design": store.write_frame(f"{rel}/design.csv", table),
-        "points": store.write_frame(f"{rel}/points.csv", pts),
-    }
-    if plots and len(pts):
-        from . import plots as plotting
+    store = Store(out)
+    try:  # the lock is held until the sweep's tables, plot and manifest are written
+        result = run_matrix(specs, store, executor=executor, progress=progress, info=info, release=False)
+        table = pd.DataFrame([{"scenario": s.name, **{k: s.params[k] for k in names}} for s in scenarios])
+        pts = point_table(result, table)
+        rel = f"sweeps/{sid}"
+        files = {
+            "design": store.write_frame(f"{rel}/design.csv", table),
+            "points": store.write_frame(f"{rel}/points.csv", pts),
+        }
+        if plots and len(pts):
+            from . import plots as plotting
 
-        fig = plotting.sweep_plot(pts, names, [o for o in SWEEP_OUTCOMES if f"{o}.mean" in pts])
-        files["plot"] = plotting.save(fig, store.path(rel, "sweep"))[0]
+            fig = plotting.sweep_plot(pts, names, [o for o in SWEEP_OUTCOMES if f"{o}.mean" in pts])
+            files["plot"] = plotting.save(fig, store.path(rel, "sweep"))[0]
+    finally:
+        store.release()
     return SweepResult(table, result, pts, store.path(rel), files)
 
 
