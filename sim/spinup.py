@@ -99,27 +99,39 @@ def start(
     return model
 
 
+def stored(cache_dir: Path, k: str) -> bool:
+    """Whether ``cache_dir`` holds an intact snapshot for key ``k`` (checked, not just present)."""
+    return _read(Path(cache_dir) / (k + SUFFIX), quiet=True) is not None
+
+
 def _header(blob: bytes) -> bytes:
     return f"govsim-spinup 1 {code_fingerprint()} {hashlib.sha256(blob).hexdigest()}\n".encode()
 
 
-def _read(path: Path) -> bytes | None:
-    """The snapshot in ``path`` if it is whole and from this code; None (with a note) otherwise."""
+def _read(path: Path, quiet: bool = False) -> bytes | None:
+    """The snapshot in ``path`` if it is whole and from this code; None (with a one-line note
+    unless ``quiet``) otherwise."""
+
+    def refuse(why: str) -> None:
+        if not quiet:
+            print(f"govsim: note: spin-up snapshot {path} {why}; recomputing it", file=sys.stderr)
+
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as err:
-        print(f"govsim: spin-up snapshot {path} unreadable ({err.strerror}); recomputing", file=sys.stderr)
-        return None
+        return refuse(f"unreadable ({err.strerror})")
     head, _, blob = data.partition(b"\n")
     parts = head.split()
-    if len(parts) != 4 or parts[:2] != [b"govsim-spinup", b"1"] or parts[2].decode() != code_fingerprint():
-        print(f"govsim: spin-up snapshot {path} is from other code or damaged; recomputing", file=sys.stderr)
-        return None
+    if (
+        len(parts) != 4
+        or parts[:2] != [b"govsim-spinup", b"1"]
+        or parts[2].decode(errors="replace") != code_fingerprint()
+    ):
+        return refuse("is from other code or damaged")
     if hashlib.sha256(blob).hexdigest().encode() != parts[3]:
-        print(f"govsim: spin-up snapshot {path} fails its checksum; recomputing", file=sys.stderr)
-        return None
+        return refuse("fails its checksum")
     return blob
 
 

@@ -10,18 +10,20 @@ when interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import spinup
 from ..errors import InputError
 from .executors import Executor, Task
 from .limits import check_reps, plan_workers
 from .scenario import Scenario
 from .store import Store
-from .task import RunSpec, code_version, derive_seed, execute
+from .task import SPINUP_FOLDER, RunSpec, code_version, derive_seed, execute, prepare_spinup
 
 
 def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed: int = 0) -> list[RunSpec]:
@@ -48,6 +50,8 @@ class MatrixResult:
         cached: keys of runs found finished in the store and not recomputed.
         failed: ``{key: error}`` of runs that raised.
         store: the store the runs are in.
+        spinups: spun-up states computed now (each (seed, parameters) pair once, shared by
+            every scenario and replication that starts from it).
     """
 
     specs: list[RunSpec]
@@ -55,6 +59,7 @@ class MatrixResult:
     computed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    spinups: int = 0
 
     @property
     def done(self) -> list[RunSpec]:
@@ -116,6 +121,7 @@ def run_matrix(
                     )
                 todo.append(spec)
             store.note(computing=len(todo))
+            todo, result.spinups = _spin_up(todo, store, executor, progress)
             bar = _bar(len(todo), progress)
             for spec, output in executor.map(task, todo):
                 rec = store.save(spec, output)
@@ -140,6 +146,41 @@ def run_matrix(
     return result
 
 
+def _spin_up(
+    todo: list[RunSpec], store: Store, executor: Executor, progress: bool
+) -> tuple[list[RunSpec], int]:
+    """Compute each spun-up state the runs need once, before the runs, into the store's
+    ``spinup/`` folder; returns the runs pointed at it and how many states were computed.
+
+    Runs of scenarios that differ only by their policies, and replications with the same
+    seed, share one state; computing them first (in parallel across states) keeps two
+    workers from computing the same one at once. A state that fails here is computed by
+    its runs themselves (and fails them if it fails again).
+    """
+    folder = store.root / SPINUP_FOLDER
+    todo = [dataclasses.replace(s, spinup_dir=str(folder)) for s in todo]
+    groups: dict[str, RunSpec] = {}
+    for spec in todo:
+        params, _ = spec.scenario.build()
+        k = spinup.key(params, spec.seed)
+        if k not in groups and not spinup.stored(folder, k):
+            groups[k] = spec
+    if not groups:
+        return todo, 0
+    bar = _bar(len(groups), progress, desc="spin-ups")
+    try:
+        for spec, output in executor.map(prepare_spinup, list(groups.values())):
+            if output.status == "failed":
+                bar.write(
+                    f"spin-up failed: seed {spec.seed} of {spec.scenario.name}: {output.error}",
+                    file=sys.stderr,
+                )
+            bar.update(1)
+    finally:
+        bar.close()
+    return todo, len(groups)
+
+
 def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
     """Refuse a job that would not fit on the disk or in memory; lower the default number of
     local workers to what fits in memory."""
@@ -151,12 +192,12 @@ def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
         plan_workers(specs, store.root, None, local=False)
 
 
-def _bar(total: int, enabled: bool):
+def _bar(total: int, enabled: bool, desc: str = "runs"):
     from tqdm import tqdm
 
     return tqdm(
         total=total,
-        desc="runs",
+        desc=desc,
         unit="run",
         file=sys.stderr,
         disable=not enabled or total == 0,

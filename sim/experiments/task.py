@@ -150,6 +150,20 @@ def grid_table(model: GovModel) -> tuple[pd.DataFrame, float, float]:
     return table, float(len(np.unique(needs.resident[served]))), float(len(np.unique(needs.resident[unmet])))
 
 
+SPINUP_FOLDER = "spinup"  # inside a store: the spun-up states its runs start from
+
+
+def prepare_spinup(spec: RunSpec) -> RunOutput:
+    """Compute (or find) the spun-up state ``spec`` starts from, in its ``spinup_dir``."""
+    started = time.time()
+    try:
+        params, _ = spec.scenario.build()
+        spinup.spun_up(params, spec.seed, cache_dir=Path(spec.spinup_dir) if spec.spinup_dir else None)
+        return RunOutput(spec.key, "done", started, time.time())
+    except Exception as err:
+        return RunOutput(spec.key, "failed", started, time.time(), error=f"{type(err).__name__}: {err}")
+
+
 def execute(spec: RunSpec) -> RunOutput:
     """Run one matrix cell; a run that raises comes back as ``status="failed"`` with its error."""
     started = time.time()
