@@ -65,10 +65,10 @@ def _break_one(monkeypatch, scenario: str, rep: int) -> None:
 
     real = task.simulate
 
-    def simulate(s, seed, days):
+    def simulate(s, seed, days, *rest):
         if s.name == scenario and seed == build_matrix([s], rep + 1, days)[rep].seed:
             raise RuntimeError("simulated crash in the model")
-        return real(s, seed, days)
+        return real(s, seed, days, *rest)
 
     monkeypatch.setattr(task, "simulate", simulate)
 

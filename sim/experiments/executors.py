@@ -150,7 +150,8 @@ class Executor:
     def _map_dask(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         from distributed import as_completed
 
-        futures = {self._client.submit(task, s, key=f"govsim-{s.key}", pure=False): s for s in specs}
+        name = getattr(task, "__name__", "task")  # one key per (task, run): a spin-up is not its run
+        futures = {self._client.submit(task, s, key=f"govsim-{name}-{s.key}", pure=False): s for s in specs}
         try:
             for fut in as_completed(futures):
                 yield futures[fut], _result(fut, futures[fut])
