@@ -9,7 +9,7 @@ OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 4
 
-.PHONY: demo test check lint format bench bench-versus calibrate docs venv clean
+.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -50,6 +50,10 @@ bench-versus: $(STAMP)
 
 calibrate: $(STAMP)
 	$(PY) -m sim.calibration --seeds 10 --out docs/calibration.md
+
+# Stationarity, patterns, capacity and every lever's dose-response (10-20 minutes on 2 cores).
+validate: $(STAMP)
+	$(PY) -m sim.validation --out docs/validation.md
 
 docs: $(STAMP)
 	$(PY) -m sim.docgen docs/ODD.md
