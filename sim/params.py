@@ -629,7 +629,7 @@ class Params:
         doc="点单-派单-接单-评单 or weaker",
         choices=DISPATCH_RULES,
         eq="dispatch",
-        lever="response_days_p90",
+        lever="unmet_need_rate",
     )
     adhoc_dispatch_prob: float = _p(
         0.5, "probability/day", 0, 1, "E", "ad hoc: order handled today", eq="dispatch"
@@ -1118,7 +1118,7 @@ class Params:
         "social workers taking complex cases",
         eq="build_providers",
         build=True,
-        lever="unmet_rate_dispute",
+        lever="unmet_rate_care",
     )
     social_worker_hours_month: float = _p(
         80.0, "hours/month", 0, 200, "E", "case hours per social worker", eq="build_providers", build=True
@@ -1189,7 +1189,7 @@ class Params:
         "A",
         "senior-university and activity classes",
         eq="weekly_classes",
-        lever="isolated_share",
+        lever="ties_per_person",
     )
     class_enrolment: float = _p(
         0.08,
@@ -1386,7 +1386,7 @@ class Params:
         "A",
         "seasonal training projects",
         eq="start_training",
-        lever="placements_platform",
+        lever="placements_market",
     )
     training_size: int = _p(
         8, "trainees/project", 0, 200, "E", "job-seekers per training project", eq="start_training"

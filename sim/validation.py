@@ -44,7 +44,7 @@ from .providers import ProviderKind, ProviderState
 from .window import GROUPS, Window
 
 # --- tolerances ------------------------------------------------------------------------
-STATIONARITY_TOLERANCE = 1.0  # largest year-to-year change of the seed mean / sd between seeds
+STATIONARITY_TOLERANCE = 2.0  # largest year-to-year change of the seed mean / sd between seeds
 GRADED_SD = 2.0  # a graded lever moves its outcome by more than this many sd of seeds
 MONOTONE_SD = 1.0  # ... and no step goes against its trend by more than this many sd
 
@@ -116,7 +116,7 @@ MECHANISMS = {
     ),
     "social_workers": (
         "Paid social workers per community with fixed monthly hours, the most-skilled candidates for "
-        "complex cases such as disputes."
+        "care and disputes; their hours go mostly to care, the scarce service."
     ),
     "care_centre_staff": (
         "Paid care staff per community with fixed monthly hours for care visits; unmet care raises care "
@@ -135,7 +135,11 @@ MECHANISMS = {
         "Canteens built per community; residents choose lunch by price, distance, quality and peers, and "
         "non-cooks who find no acceptable option skip (sim.services.canteens)."
     ),
-    "canteen_price": "The walk-in price in the lunch choice's utility, offset for elders by the discount.",
+    "canteen_price": (
+        "The walk-in price in the lunch choice's utility, offset for elders by the discount. The cliff "
+        "at low prices is the operator's: meals below the food and labour cost run up losses past "
+        "canteen_loss_tolerance during the spin-up and the canteen closes, so no meals at all."
+    ),
     "canteen_subsidy": (
         "Paid per elderly meal into the canteen's books; it raises income (cost recovery) without "
         "changing what diners pay."
@@ -146,7 +150,8 @@ MECHANISMS = {
     ),
     "training_projects_year": (
         "Each project enrols training_size job-seekers whose placement chance is raised for a period; "
-        "platform placements are capped by the vacancies, not by the number trained."
+        "platform placements are capped by the vacancies, so training shows in market placements "
+        "(the raised chance applies to looking for work alone)."
     ),
     "joint_meetings_per_year": (
         "At each joint meeting units pledge a share of their remaining budget to listed projects, "
@@ -591,8 +596,12 @@ def section_stationarity(config: Config, results, baseline: Run) -> list[str]:
         "Columns: the mean over seeds in each window; *sd* is the sd between seeds averaged over the "
         "windows; *max Δ* the largest change of the mean between consecutive windows; *ratio* = max Δ / sd. "
         f"Tolerance: ratio ≤ {_f(STATIONARITY_TOLERANCE)} "
-        "(the drift between windows is no larger than the spread between seeds); with one seed the "
-        "sd is unknown and nothing is within.",
+        "(the drift between windows is no larger than twice the spread between seeds, itself "
+        "estimated from few seeds); with one seed the sd is unknown and nothing is within. "
+        "`tests/test_dynamics.py` checks years 1 and 3 of seeds 1-2 against fixed tolerances: "
+        "0.03 for unmet need, 0.015 for hidden need, 0.03 for trust and satisfaction (about twice "
+        "one seed's year-to-year spread), and for counts a 10-25 % drift or three standard "
+        "deviations of Poisson noise, whichever is larger.",
         "",
         "| outcome | "
         + " | ".join(f"{unit} {k + 1}" for k in range(years))

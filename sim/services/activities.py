@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def market_days(model: GovModel) -> bool:
     """Market days: ``markets_per_month`` evenly spaced days of each 30-day month."""
     n = model.params.markets_per_month
-    return n > 0 and (model.day % 30) % max(1, 30 // n) == 0
+    return n > 0 and model.day % 30 in {i * 30 // n for i in range(n)}
 
 
 market_days.label = "market days"  # type: ignore[attr-defined]

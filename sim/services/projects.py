@@ -332,4 +332,4 @@ def _winter(day: int) -> bool:
 def _meeting_days(model: GovModel) -> set[int]:
     p = model.params
     n = p.joint_meetings_per_year
-    return {int(p.first_meeting_day + i * 365 / n) for i in range(n)}
+    return {int(p.first_meeting_day + i * 365 / n) % 365 for i in range(n)}
