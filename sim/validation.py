@@ -70,7 +70,7 @@ SCENARIO_TARGETS = {
     "five_society_linkage": "unmet_rate_care",
     "job_platform_training": "placements_platform",
     "more_partner_units": "unmet_rate_repair",
-    "no_closed_loop": "response_days_p90",
+    "no_closed_loop": "unmet_need_rate",
     "volunteer_drive": "volunteers_active",
 }
 # The size argument of each sized policy kind and the largest value it accepts.
@@ -166,7 +166,11 @@ MECHANISMS = {
     "job_platform_training": (
         "Wider platform reach, more and larger training projects and more vacancies from enterprises."
     ),
-    "more_partner_units": "Adds partner units to every community at measured day 0.",
+    "more_partner_units": (
+        "Adds partner units to every community at measured day 0. Repairs are mostly met already "
+        "(volunteers with repair skills and the 12 units of the build), so units beyond them move "
+        "unmet need of other types (care, via social-organisation units) more than unmet repairs."
+    ),
     "no_closed_loop": "Varies the dispatch rule over its choices.",
     "volunteer_drive": (
         "A recruitment drive at measured day 0 with a stronger recognition scheme for the first year."

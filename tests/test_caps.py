@@ -18,16 +18,6 @@ from sim.experiments import build_matrix, load_scenarios
 DAYS = "5"
 
 
-@pytest.fixture
-def tiny(tmp_path) -> list[str]:
-    files = []
-    for name, extra in (("small", ""), ("small_no_loop", 'dispatch_rule = "none"\n')):
-        f = tmp_path / f"{name}.toml"
-        f.write_text(f'name = "{name}"\n[params]\nhouseholds_per_community = 50\n{extra}')
-        files.append(str(f))
-    return files
-
-
 def _govsim(*args, timeout=60):
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, timeout=timeout

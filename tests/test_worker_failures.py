@@ -19,17 +19,6 @@ from sim.experiments.task import execute
 DAYS = 5
 
 
-@pytest.fixture
-def tiny(tmp_path) -> list[str]:
-    """Two small scenarios (50 households, one with the loop off) as files."""
-    files = []
-    for name, extra in (("small", ""), ("small_no_loop", 'dispatch_rule = "none"\n')):
-        f = tmp_path / f"{name}.toml"
-        f.write_text(f'name = "{name}"\n[params]\nhouseholds_per_community = 50\n{extra}')
-        files.append(str(f))
-    return files
-
-
 class DieOn:
     """A task whose worker process exits (``os._exit``) on one run, leaving a mark per attempt."""
 
