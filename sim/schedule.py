@@ -196,7 +196,7 @@ CORE_PHASES: tuple[Phase, ...] = (
         _volunteer_reviews,
         MONTHLY,
         reads=("providers", "today.month_draws"),
-        writes=("providers", "agents"),
+        writes=("providers", "agents", "provider_of_resident"),
     ),  # fmt: skip
     Phase("unit_reviews", _unit_reviews, MONTHLY, reads=("providers", "today.month_draws"), writes=_PR),
     Phase(

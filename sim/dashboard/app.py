@@ -79,7 +79,8 @@ def StatusCard(model: DashboardModel) -> None:
         for message in getattr(model, "input_errors", []):
             solara.Error(f"govsim: error: {message} (not applied)", dense=True)
         solara.Markdown(
-            f"**{model.pop.n:,} residents**, seed {model.seed} · days simulated: **{model.steps}** · "
+            f"**{model.pop.n:,} residents**, seed {model.seed} · days simulated: "
+            f"**{model.steps - model.day0}** (after a {model.day0}-day spin-up) · "
             f"unmet need so far: **{shown}**"
         )
         solara.Text(
