@@ -6,6 +6,7 @@ import pytest
 from baseline import PATH, compute
 
 
+@pytest.mark.slow
 def test_outcomes_match_the_regression_baseline():
     stored = json.loads(PATH.read_text())
     fresh = compute()

@@ -32,6 +32,7 @@ def _govsim(*args, timeout=60):
         (["compare", "baseline", "no_closed_loop", "--workers", "100000"], "from 1 to 256"),
     ],
 )
+@pytest.mark.slow
 def test_sizes_typed_on_the_command_line_are_bounded(tmp_path, args, needle):
     out = tmp_path / "out"
     r = _govsim(*args, "--days", "1", "--out", str(out), timeout=30)  # was: hangs, memory growing
@@ -63,6 +64,7 @@ def test_a_job_that_would_not_fit_on_the_disk_is_refused(tiny, tmp_path, monkeyp
     assert "--days 400 needs ~" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_workers_are_bounded_by_memory(tiny, tmp_path, monkeypatch, capsys):
     real = os.sysconf
     pages = 500 * 2**20 // 4096  # a 500 MiB machine: one small run at a time fits (200 MiB each)

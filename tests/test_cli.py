@@ -16,6 +16,7 @@ def _govsim(*args):
     return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_run_writes_tidy_series_and_flat_summary(tmp_path, capsys):
     assert (
         main(["run", "--days", "20", "--seed", "3", "--set", "recognition=0.7", "--out", str(tmp_path)]) == 0
@@ -36,6 +37,7 @@ def test_run_writes_tidy_series_and_flat_summary(tmp_path, capsys):
     assert run_info["params"]["recognition"] == 0.7 and run_info["days"] == 20
 
 
+@pytest.mark.slow
 def test_per_community_table_adds_up_to_the_district():
     from sim import Params, run
 
@@ -49,6 +51,7 @@ def test_per_community_table_adds_up_to_the_district():
     assert t["volunteers_active"].sum() == r.summary["volunteers_active"]
 
 
+@pytest.mark.slow
 def test_parquet_output(tmp_path):
     assert main(["run", "--days", "5", "--format", "parquet", "--quiet", "--out", str(tmp_path)]) == 0
     assert len(pd.read_parquet(tmp_path / "daily.parquet")) > 0
@@ -77,6 +80,7 @@ def test_parquet_output(tmp_path):
         (["--days", "\uff13"], "--days"),  # full-width "3"
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line(tmp_path, args, needle):
     out = tmp_path / "out"
     r = _govsim("run", *args, "--out", str(out))

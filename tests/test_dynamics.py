@@ -184,6 +184,7 @@ def test_spinup_days_is_validated():
         Params().replace(spinup_days=10**6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["sequential", "process"])
 def test_a_paired_comparison_computes_each_spin_up_once(tmp_path, executor):
     """Two scenarios that differ only by a policy, two replications: two spun-up states

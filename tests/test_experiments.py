@@ -35,6 +35,7 @@ def test_replication_seeds_are_paired_across_scenarios(pair):
     assert len({s.key for s in specs}) == len(specs)
 
 
+@pytest.mark.slow
 def test_simulate_agrees_with_sim_run(pair):
     daily, summary, grid = simulate(pair[0], seed=5, days=DAYS)
     ref = sim.run(sim.Params(), seed=5, days=DAYS)
@@ -67,6 +68,7 @@ def test_results_do_not_depend_on_executor_or_workers(tmp_path, pair):
             pd.testing.assert_frame_equal(outs[name][path], frame, check_exact=True, obj=f"{name}:{path}")
 
 
+@pytest.mark.slow
 def test_finished_runs_are_never_recomputed_and_a_sweep_resumes(tmp_path, pair):
     out = tmp_path / "out"
     first = run_matrix(build_matrix(pair, reps=2, days=DAYS), out, progress=False)
@@ -133,6 +135,7 @@ def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path, pair, ex
     assert retry.computed == [bad.key] and not retry.failed
 
 
+@pytest.mark.slow
 def test_manifest_records_provenance(tmp_path, pair):
     res = run_matrix(
         build_matrix(pair, reps=2, days=DAYS, base_seed=3), tmp_path, progress=False, info={"x": 1}
@@ -152,6 +155,7 @@ def test_manifest_records_provenance(tmp_path, pair):
         assert len(run["files"]) == 3
 
 
+@pytest.mark.slow
 def test_store_layout_is_partitioned_and_readable_as_a_dataset(tmp_path, pair):
     res = run_matrix(build_matrix(pair, reps=2, days=DAYS), tmp_path, progress=False)
     summary = pd.read_parquet(tmp_path / "summary")

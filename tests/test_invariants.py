@@ -28,6 +28,7 @@ def _check_day(m: GovModel) -> None:
     assert np.all(b.found[b.found] & (b.day_ordered[b.found] >= 0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["closed_loop", "ad_hoc", "none"])
 def test_invariants_hold_every_day(rule):
     m = GovModel(Params().replace(dispatch_rule=rule), seed=3)
@@ -42,6 +43,7 @@ def test_invariants_hold_every_day(rule):
         assert not rated.any(), "only the closed loop collects evaluations"
 
 
+@pytest.mark.slow
 def test_counts_add_up(year_model):
 
     s = year_model.summary()  # the measured year, after the spin-up

@@ -9,6 +9,7 @@ from sim.needs import NeedState
 from sim.services.projects import ProjectState
 
 
+@pytest.mark.slow
 def test_three_lists_add_up_across_communities():
     m = GovModel(Params().replace(communities=2), seed=4, collect=False)
     m.run(120)
@@ -37,6 +38,7 @@ def test_three_lists_add_up_across_communities():
         assert x.resources["pooled_money"] == pytest.approx(pledged - taken)
 
 
+@pytest.mark.slow
 def test_resident_view_reads_and_writes_its_row():
     m = GovModel(Params(), seed=1, collect=False)
     r = m.resident(10)

@@ -2,6 +2,7 @@
 
 import networkx as nx
 import numpy as np
+import pytest
 
 from sim import GovModel, Params
 from sim.network import TieKind, clustering_sample
@@ -25,6 +26,7 @@ def test_network_metrics_in_documented_ranges(year_model):
         assert lo <= s[key] <= hi, (key, s[key])
 
 
+@pytest.mark.slow
 def test_clustering_well_above_random_graph_with_same_degrees():
     m = GovModel(Params(), seed=2, collect=False)
     g = m.net.to_networkx()
@@ -45,6 +47,7 @@ def test_edges_are_unique_and_csr_matches(year_model):
     assert g.number_of_edges() == len(net.u) and g.number_of_nodes() == net.n
 
 
+@pytest.mark.slow
 def test_household_ties_are_permanent_and_ties_persist(year_model):
     fresh = GovModel(Params(), seed=11, collect=False)
     hh0 = (fresh.net.kind == TieKind.HOUSEHOLD).sum()

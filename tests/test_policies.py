@@ -10,6 +10,7 @@ def _units_active(m):
     return int(((pr.kind == ProviderKind.UNIT) & (pr.state == ProviderState.ACTIVE)).sum())
 
 
+@pytest.mark.slow
 def test_partner_units_join_and_leave_on_their_days():
     m = GovModel(Params(), seed=1, policies=[AddPartnerUnits(count=5, start_day=3, end_day=8)], collect=False)
     base = _units_active(m)
@@ -21,6 +22,7 @@ def test_partner_units_join_and_leave_on_their_days():
     assert _units_active(m) == base
 
 
+@pytest.mark.slow
 def test_param_change_is_time_phased():
     m = GovModel(
         Params(), seed=1, policies=[ParamChange(changes={"dispatch_rule": "none"}, start_day=2, end_day=4)]
@@ -32,6 +34,7 @@ def test_param_change_is_time_phased():
     assert rules == ["closed_loop", "closed_loop", "none", "none", "closed_loop", "closed_loop"]
 
 
+@pytest.mark.slow
 def test_volunteer_drive_registers_people():
     m = GovModel(Params(), seed=1, policies=[VolunteerDrive(recruits=0.1, start_day=0)], collect=False)
     before = m.providers.n
@@ -58,6 +61,7 @@ def test_bad_policies_are_rejected(table, needle):
         policy.validate(Params())
 
 
+@pytest.mark.slow
 def test_ending_a_canteen_policy_closes_only_its_canteens_and_keeps_loss_records():
     from sim.policies import AddCanteen
 

@@ -53,6 +53,7 @@ def test_streams_are_independent_and_reproducible():
         {"grid_visits_per_worker_day": 12.0},
     ],
 )
+@pytest.mark.slow
 def test_policies_see_exactly_the_same_need_arrivals(change):
     base = _run(Params(), seed=4)
     other = _run(Params().replace(**change), seed=4)
@@ -64,6 +65,7 @@ def test_policies_see_exactly_the_same_need_arrivals(change):
     )
 
 
+@pytest.mark.slow
 def test_without_care_feedback_all_arrivals_are_identical():
     no_feedback = Params().replace(care_unmet_multiplier=0.0)
     base = _run(no_feedback, seed=5)
@@ -90,6 +92,7 @@ def test_keyed_uniforms_depend_only_on_their_keys():
         s.uniform("nonsense", 1)
 
 
+@pytest.mark.slow
 def test_a_policy_changes_only_the_needs_it_touches():
     """With keyed decisions, a partner unit added in one of two communities leaves the
     other community's needs exactly as they were (STYLE 5, Starsim's test) when units
@@ -115,6 +118,7 @@ def test_a_policy_changes_only_the_needs_it_touches():
         assert untouched == (sharing == "community"), sharing
 
 
+@pytest.mark.slow
 def test_seeds_differ():
     a, b = _run(Params(), seed=1, days=30), _run(Params(), seed=2, days=30)
     assert not np.array_equal(a.pop.age[:1000], b.pop.age[:1000])

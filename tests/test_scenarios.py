@@ -30,6 +30,7 @@ def test_shipped_scenarios_are_present():
     assert set(SHIPPED) <= set(available())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.stem for p in REPO_SCENARIOS.glob("*.toml")))
 def test_every_scenario_validates_and_runs(name):
     s = load_scenario(name)

@@ -25,6 +25,7 @@ def test_only_estimates_with_a_range_are_screened():
         problem(["grid_detect_prob"], bounds={"grid_detect_prob": (1.2, 1.5)})  # above the range's top
 
 
+@pytest.mark.slow
 def test_morris_ranks_every_parameter_for_every_outcome(tmp_path):
     res = morris(
         ["order_base", "grid_detect_prob"], out=tmp_path, trajectories=2, days=20, outcomes=["trust"],

@@ -68,6 +68,7 @@ def test_no_tutoring_raises_migrant_childrens_unmet_tutoring_need():
     assert np.all(d > 0.3), d
 
 
+@pytest.mark.slow
 def test_canteen_below_break_even_closes():
     cheap = Params().replace(canteen_price=4.0, canteen_loss_tolerance=20000.0)
     m = GovModel(cheap, seed=1, collect=False)
@@ -84,6 +85,7 @@ def busy():
     return m
 
 
+@pytest.mark.slow
 def test_money_pledged_equals_spent_plus_held(busy):
     b = busy.projects
     assert b.pledged() > 0 and b.spent() > 0

@@ -30,6 +30,7 @@ def _one(out: Path, table: str, scenario: str, rep: int) -> Path:
     return next((out / table / f"scenario={scenario}" / f"rep={rep}").glob("*.parquet"))
 
 
+@pytest.mark.slow
 def test_garbage_in_a_cached_table_is_recomputed_with_a_note(tiny, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(_compare(tiny, out)) == 0

@@ -32,6 +32,7 @@ class DieOn:
         return execute(spec)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_a_dead_worker_fails_only_its_run_after_one_retry(tiny, tmp_path, executor):
     marks = tmp_path / "marks"
@@ -62,6 +63,7 @@ def _break_one(monkeypatch, scenario: str, rep: int) -> None:
     monkeypatch.setattr(task, "simulate", simulate)
 
 
+@pytest.mark.slow
 def test_compare_and_sweep_exit_3_when_a_run_failed_and_say_how_to_retry(tiny, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     argv = ["compare", *tiny, "--reps", "2", "--days", str(DAYS), "--executor", "sequential", "--quiet"]
@@ -106,6 +108,7 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_path, executor):
@@ -150,6 +153,7 @@ def test_sigkill_leaves_no_orphaned_workers_and_is_marked_interrupted(tiny, tmp_
     assert [i["status"] for i in m["invocations"]] == ["interrupted", "finished"]
 
 
+@pytest.mark.slow
 def test_a_run_that_cannot_be_sent_to_a_worker_is_a_failed_run(tiny, tmp_path):
     specs = build_matrix(load_scenarios(tiny[:1]), reps=2, days=DAYS)
     res = run_matrix(
