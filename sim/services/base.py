@@ -13,7 +13,8 @@ itself. It declares:
 
 It may answer three questions the shared outcomes ask every service
 (:meth:`reached`, :meth:`cost_yuan`) and react to two events of the shared state
-(:meth:`residents_changed`, :meth:`params_changed`). ``docs/design.md``
+(:meth:`residents_changed`, :meth:`params_changed`). :class:`EventLog` is the
+append-only record services keep of their events. ``docs/design.md``
 ("Adding a service") has the checklist.
 """
 
@@ -71,3 +72,26 @@ class Service:
         By default every public attribute but the model; caches start with ``_``.
         """
         return {k: v for k, v in vars(self).items() if k != "model" and not k.startswith("_")}
+
+
+class EventLog:
+    """Append-only columns of events (one row per person per event), read as arrays.
+
+    Args:
+        names: the column names.
+    """
+
+    def __init__(self, *names: str) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def add(self, **columns: np.ndarray) -> None:
+        for name, values in columns.items():
+            self._parts[name].append(np.asarray(values, np.int64))
+        self._arrays.clear()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            parts = self._parts[name]
+            self._arrays[name] = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        return self._arrays[name]

@@ -19,8 +19,7 @@ import numpy as np
 from ..needs import NeedType, is_unmet, longest_open_days
 from ..schedule import MONTHLY, Phase
 from ..window import Metric, Window, count, pop_mean
-from .base import Service
-from .jobs import EventLog
+from .base import EventLog, Service
 
 if TYPE_CHECKING:
     from ..model import GovModel

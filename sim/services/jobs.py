@@ -21,33 +21,10 @@ from ..providers import ProviderKind, ProviderState, UnitKind
 from ..rng import poisson_from_uniform
 from ..schedule import MONTHLY, Phase, on_day_of_year
 from ..window import Metric, Window, count, share
-from .base import Service
+from .base import EventLog, Service
 
 if TYPE_CHECKING:
     from ..model import GovModel
-
-
-class EventLog:
-    """Append-only columns of events (one row per person per event), read as arrays.
-
-    Args:
-        names: the column names.
-    """
-
-    def __init__(self, *names: str) -> None:
-        self._parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
-        self._arrays: dict[str, np.ndarray] = {}
-
-    def add(self, **columns: np.ndarray) -> None:
-        for name, values in columns.items():
-            self._parts[name].append(np.asarray(values, np.int64))
-        self._arrays.clear()
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._arrays:
-            parts = self._parts[name]
-            self._arrays[name] = np.concatenate(parts) if parts else np.empty(0, np.int64)
-        return self._arrays[name]
 
 
 class Via(enum.IntEnum):
