@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-from . import metrics
+from . import i18n, metrics
 from .argtypes import int_at_least, out_folder
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
@@ -33,6 +33,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="govsim", description="Agent-based simulation of community governance.")
+    parser.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help", "en"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("run", help="run the model and write a daily series and summary")
@@ -70,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser().parse_args(_lang_first(argv))
+        i18n.set_lang(i18n.resolve(args.lang))
         handlers = {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}
         return {**handlers, **experiments_cli.COMMANDS, **dashboard_cli.COMMANDS}[args.command](args)
     except InputError as err:
@@ -79,6 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
+
+
+def _lang_first(argv: list[str]) -> list[str]:
+    """``--lang X`` (or ``--lang=X``) anywhere on the line, moved before the subcommand."""
+    out, lang, i = [], [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--lang" and i + 1 < len(argv):
+            lang, i = [a, argv[i + 1]], i + 2
+            continue
+        if a.startswith("--lang="):
+            lang = [a]
+        else:
+            out.append(a)
+        i += 1
+    return lang + out
 
 
 def _params_from(args) -> Params:
@@ -114,7 +133,7 @@ def _cmd_run(args) -> int:
     paths = write_outputs(result, args.out, args.format)
     if not args.quiet:
         print(summary_table(result.summary, result.residents, result.days, params))
-        print("wrote " + ", ".join(str(p) for p in paths))
+        print(i18n.t("cli.wrote", paths=", ".join(str(p) for p in paths)))
     return 0
 
 
@@ -142,37 +161,68 @@ class _Progress:
 
 
 _HEADLINE = tuple(
-    (m.name, f"{m.label.lower()} ({m.unit})", "{:.1f}" if m.unit == "days" else m.fmt)
-    for m in metrics.METRICS
-    if m.run_table
+    (m.name, m.label, m.unit, "{:.1f}" if m.unit == "days" else m.fmt) for m in metrics.METRICS if m.run_table
 )
 
 
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
+
+
 def summary_table(summary: dict[str, float], residents: int, days: int, params: Params) -> str:
-    """The one-screen summary printed after a run."""
+    """The one-screen summary printed after a run, in the current language (:mod:`sim.i18n`)."""
+    t = i18n.t
     groups = metrics.GROUPS
     lines = [
-        f"govsim: {params.communities} communit{'y' if params.communities == 1 else 'ies'}, "
-        f"{residents:,} residents, {days} days, dispatch rule {params.dispatch_rule}",
-        f"{'':32s}" + "".join(f"{g:>17s}" for g in groups),
+        t(
+            "cli.run_head",
+            communities=params.communities,
+            residents=f"{residents:,}",
+            days=days,
+            rule=params.dispatch_rule,
+        ),
+        _pad("", 32) + "".join(_pad(i18n.group_label(g)[:16], 17, True) for g in groups),
     ]
-    for key, label, fmt in _HEADLINE:
+    for key, label, unit, fmt in _HEADLINE:
         cells = []
         for g in groups:
             v = summary.get(key if g == "all" else f"{key}.{g}")
             cells.append("-" if v is None or v != v else fmt.format(v))
-        lines.append(f"{label:32s}" + "".join(f"{c:>17s}" for c in cells))
+        name = f"{i18n.outcome_label(key, label)} ({i18n.unit_label(unit)})"
+        lines.append(_pad(name, 32) + "".join(_pad(c, 17, True) for c in cells))
     s = summary
     lines += [
-        f"needs {s['needs_arisen']:,.0f} · ordered {s['orders']:,.0f} · found by grid workers "
-        f"{s['found_by_grid']:,.0f} · served {s['served']:,.0f} · informally {s['served_informally']:,.0f} · "
-        f"expired {s['expired']:,.0f} · lapsed {s['lapsed']:,.0f}",
-        f"volunteers active {s['volunteers_active']:,.0f} of {s['volunteers_registered']:,.0f} · "
-        f"hours {s['volunteer_hours']:,.0f} (top 10 % give {s['volunteer_hours_top10_share']:.0%}) · "
-        f"12-month retention {s['volunteer_retention_12m']:.0%} · "
-        f"burnout dropouts {s['burnout_dropouts']:.0f}",
-        f"cost {s['cost_yuan']:,.0f} yuan · {s['cost_per_service']:.0f} yuan per service · "
-        f"{s['cost_per_resident_year']:.0f} yuan per resident-year",
+        t(
+            "cli.run_counts",
+            needs=f"{s['needs_arisen']:,.0f}",
+            orders=f"{s['orders']:,.0f}",
+            found=f"{s['found_by_grid']:,.0f}",
+            served=f"{s['served']:,.0f}",
+            informal=f"{s['served_informally']:,.0f}",
+            expired=f"{s['expired']:,.0f}",
+            lapsed=f"{s['lapsed']:,.0f}",
+        ),
+        t(
+            "cli.run_volunteers",
+            active=f"{s['volunteers_active']:,.0f}",
+            registered=f"{s['volunteers_registered']:,.0f}",
+            hours=f"{s['volunteer_hours']:,.0f}",
+            top=f"{s['volunteer_hours_top10_share']:.0%}",
+            retention=f"{s['volunteer_retention_12m']:.0%}",
+            burnout=f"{s['burnout_dropouts']:.0f}",
+        ),
+        t(
+            "cli.run_cost",
+            cost=f"{s['cost_yuan']:,.0f}",
+            per_service=f"{s['cost_per_service']:.0f}",
+            per_resident=f"{s['cost_per_resident_year']:.0f}",
+        ),
     ]
     return "\n".join(lines)
 

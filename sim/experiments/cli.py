@@ -14,6 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from .. import i18n
 from ..argtypes import int_at_least, out_folder
 from ..errors import InputError
 from ..params import MAX_DAYS
@@ -131,7 +132,11 @@ def cmd_compare(args) -> int:
     print(headline_text(comp))
     _report(comp.result)
     where = comp.files.get("brief", comp.files["differences"])
-    print(f"brief: {where}" if "brief" in comp.files else f"tables: {where.parent}")
+    print(
+        i18n.t("cli.brief_at", path=where)
+        if "brief" in comp.files
+        else i18n.t("cli.tables_at", path=where.parent)
+    )
     return _status(comp.result, options["command"])
 
 
@@ -192,8 +197,14 @@ def _warn_late_policies(scenarios, days: int) -> None:
 
 def _report(result) -> None:
     print(
-        f"runs: {len(result.specs)} ({len(result.computed)} computed, {len(result.cached)} cached, "
-        f"{len(result.failed)} failed) in {result.store.root}"
+        i18n.t(
+            "cli.runs",
+            total=len(result.specs),
+            computed=len(result.computed),
+            cached=len(result.cached),
+            failed=len(result.failed),
+            root=result.store.root,
+        )
     )
     for spec in result.specs:
         if spec.key in result.failed:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import i18n
 from . import formatting as fmt
 from .executors import Executor
 from .matrix import MatrixResult, build_matrix, run_matrix
@@ -53,7 +54,7 @@ class Comparison:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {s.name: s.label for s in self.scenarios}
+        return {s.name: s.title for s in self.scenarios}
 
     @property
     def reps(self) -> int:
@@ -139,45 +140,63 @@ def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True)
 
 
 def headline_text(comp: Comparison) -> str:
-    """The comparison as a few lines per scenario, for the terminal."""
+    """The comparison as a few lines per scenario, for the terminal, in the current language."""
+    t = i18n.t
     lines = []
     ref = comp.reference
     if comp.diffs.empty:
-        return f"no paired runs to compare ({len(comp.result.failed)} failed)"
+        return t("cli.no_pairs", failed=len(comp.result.failed))
+    labels = comp.labels
     for s in comp.scenarios[1:]:
         d = comp.diffs[(comp.diffs.scenario == s.name) & (comp.diffs.group == "all")].set_index("outcome")
         n = int(d.n.max()) if len(d) else 0
         lines.append(
-            f"{s.label} vs {ref.label} ({n} paired replications, {comp.days} days; 95 % bootstrap CI)"
+            t("cli.compare_head", scenario=labels[s.name], reference=labels[ref.name], n=n, days=comp.days)
         )
-        lines.append(f"  {'outcome':38s} {ref.name[:14]:>14s} {s.name[:14]:>14s}   difference [95% CI]")
+        head = _pad(t("cli.outcome"), 38)
+        lines.append(f"  {head} {ref.name[:14]:>14s} {s.name[:14]:>14s}   {t('cli.difference')}")
         for o in HEADLINE:
             if o.name not in d.index:
                 continue
             r = d.loc[o.name]
-            label = f"{o.label} ({fmt.unit_label(o.name)})"
+            label = _cut(f"{i18n.outcome_label(o.name, o.label)} ({fmt.unit_label(o.name)})", 38)
             levels = f"{fmt.value(o.name, r.reference_mean):>14s} {fmt.value(o.name, r.scenario_mean):>14s}"
             change = fmt.diff(o.name, r["diff"], r.ci_low, r.ci_high)
-            lines.append(f"  {label[:38]:38s} {levels}   {change}")
+            lines.append(f"  {_pad(label, 38)} {levels}   {change}")
         lines.append("  " + cost_sentence(comp, s.name))
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
+def _width(text: str) -> int:
+    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
+
+
+def _cut(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-1]
+    return text
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
 def cost_sentence(comp: Comparison, scenario: str) -> str:
     """One line of the cost side: extra money and volunteer time per extra resident served."""
+    t = i18n.t
     if comp.costs.empty or scenario not in set(comp.costs.scenario):
-        return "cost side: no paired runs"
+        return t("cli.cost_none")
     c = comp.costs.set_index("scenario").loc[scenario]
     served, money, hours = (
         fmt.number(v, True) for v in (c.extra_residents_served, c.extra_cost_yuan, c.extra_volunteer_hours)
     )
-    text = f"cost side: {served} residents served, {money} yuan, {hours} volunteer hours"
+    text = t("cli.cost_line", served=served, money=money, hours=hours)
     if c.yuan_per_extra_resident == c.yuan_per_extra_resident:
         per = fmt.estimate(
             c.yuan_per_extra_resident, c.yuan_per_extra_resident_low, c.yuan_per_extra_resident_high
         )
-        text += f" → {per} yuan per extra resident served"
+        text += t("cli.cost_per", per=per)
     else:
-        text += " → serves no more residents"
+        text += t("cli.cost_no_more")
     return text

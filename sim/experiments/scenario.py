@@ -27,27 +27,32 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .. import i18n
 from ..params import Params
 from ..policies import Policy, policy_from_dict
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 TOP_KEYS = {
     "name": "a short identifier (letters, digits, _ and -)",
-    "label": "a readable title for plots",
-    "description": "one or two sentences for the planner brief",
+    "label": "a readable title for plots, in English",
+    "label_zh": "the title in Chinese",
+    "description": "one or two sentences for the planner brief, in English",
+    "description_zh": "the description in Chinese",
     "params": "a table of parameter changes",
     "policies": "an array of [[policies]] tables",
 }
 REPO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_FILE_BYTES = 1 << 20  # a scenario file is a few hundred bytes
 MAX_DEPTH = 16  # tables and arrays nested in a scenario file (the schema needs 4)
-MAX_TEXT = {"label": 200, "description": 4000}  # characters
+MAX_TEXT = {"label": 200, "description": 4000, "label_zh": 200, "description_zh": 4000}  # characters
+TEXT_KEYS = {"en": ("label", "description"), "zh": ("label_zh", "description_zh")}
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,10 @@ class Scenario:
 
     Attributes:
         name: identifier used in file paths and tables.
-        label: readable title for plots and the brief.
-        description: what the scenario changes, for the brief.
+        label: readable title for plots and the brief, in English.
+        description: what the scenario changes, for the brief, in English.
+        label_zh, description_zh: the same in Chinese.
+        missing: text keys the file lacks whose other-language twin stands in (``label_zh`` ...).
         params: parameter changes, ``{field: value}``.
         policies: policy tables, each ``{"kind": ..., **arguments}``.
         source: the file it came from (or how it was made), for messages.
@@ -69,6 +76,22 @@ class Scenario:
     params: dict[str, Any] = field(default_factory=dict)
     policies: tuple[dict[str, Any], ...] = ()
     source: str = "<memory>"
+    label_zh: str = ""
+    description_zh: str = ""
+    missing: tuple[str, ...] = ()
+
+    def text(self, lang: str | None = None) -> tuple[str, str]:
+        """(label, description) in ``lang`` (default: the current language), the other
+        language's standing in for a missing one."""
+        lang = lang or i18n.get_lang()
+        if lang == "zh":
+            return self.label_zh or self.label, self.description_zh or self.description
+        return self.label, self.description
+
+    @property
+    def title(self) -> str:
+        """The label in the current language."""
+        return self.text()[0]
 
     def content(self) -> dict[str, Any]:
         """What determines the scenario's results (name, params, policies)."""
@@ -106,6 +129,9 @@ class Scenario:
             params={**self.params, **changes},
             policies=self.policies,
             source=self.source,
+            label_zh=self.label_zh if name is None else "",
+            description_zh=self.description_zh + (f" {note}" if note and self.description_zh else ""),
+            missing=self.missing,
         )
         new.build()
         return new
@@ -115,6 +141,8 @@ class Scenario:
         return {
             "label": self.label,
             "description": self.description,
+            "label_zh": self.label_zh,
+            "description_zh": self.description_zh,
             "source": self.source,
             "hash": self.hash,
             **self.content(),
@@ -171,7 +199,7 @@ def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scen
         raise InputError(
             f"{source}: name = {_short(name)}: expected {TOP_KEYS['name']}, at most 64 characters"
         )
-    for key in ("label", "description"):
+    for key in MAX_TEXT:
         if key in data and not isinstance(data[key], str):
             raise InputError(f"{source}: {key} = {_short(data[key])}: expected a string ({TOP_KEYS[key]})")
         if key in data and len(data[key]) > MAX_TEXT[key]:
@@ -185,13 +213,23 @@ def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scen
     policies = data.get("policies", [])
     if not isinstance(policies, list):
         raise InputError(f"{source}: policies = {_short(policies)}: expected [[policies]] tables")
+    en, zh = ({k: data[k].strip() for k in TEXT_KEYS[lang] if k in data} for lang in ("en", "zh"))
+    missing = tuple(
+        mine
+        for lang, other in (("en", "zh"), ("zh", "en"))
+        for mine, theirs in zip(TEXT_KEYS[lang], TEXT_KEYS[other], strict=True)
+        if mine not in data and theirs in data
+    )
     scenario = Scenario(
         name=name,
-        label=data.get("label", name),
-        description=data.get("description", "").strip(),
+        label=en.get("label") or zh.get("label_zh") or name,
+        description=en.get("description") or zh.get("description_zh", ""),
         params=dict(params),
         policies=tuple(dict(p) if isinstance(p, dict) else p for p in policies),
         source=source,
+        label_zh=zh.get("label_zh") or en.get("label") or name,
+        description_zh=zh.get("description_zh") or en.get("description", ""),
+        missing=missing,
     )
     scenario.build()
     return scenario
@@ -260,10 +298,32 @@ def load_scenarios(refs: list[str], overrides: dict[str, Any] | None = None) -> 
                 s = s.with_params(overrides)
             except InputError as err:
                 raise InputError(f"{err} (with command-line overrides {overrides})") from None
+        note_fallbacks(s)
         if s.name in [o.name for o in out]:
             raise InputError(f"{s.source}: name = {s.name!r} is already used by another scenario given")
         out.append(s)
     return out
+
+
+def note_fallbacks(s: Scenario, lang: str | None = None, file=None) -> list[str]:
+    """One line on stderr per text key missing in ``lang`` whose twin in the other language
+    stands in (a note, not an error); returns the lines."""
+    lang = lang or i18n.get_lang()
+    other = "zh" if lang == "en" else "en"
+    lines = [
+        i18n.t(
+            "cli.label_fallback",
+            source=s.source,
+            key=key,
+            lang=i18n.t("lang.name", lang),
+            other=i18n.t("lang.name", other),
+        )
+        for key in s.missing
+        if key in TEXT_KEYS[lang]
+    ]
+    for line in lines:
+        print(line, file=file or sys.stderr)
+    return lines
 
 
 def _short(value: Any, limit: int = 60) -> str:
