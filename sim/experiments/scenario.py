@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from .. import i18n
+from ..errors import InputError
 from ..params import Params
 from ..policies import Policy, policy_from_dict
 
