@@ -15,6 +15,7 @@ sweep outcomes, labels, units and directions are all read from it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -671,9 +672,48 @@ CORE_METRICS += (
 )
 
 
+# The smallest difference that matters (mid: absolute, in the metric's unit; mid_rel: a share of the
+# reference level; the larger applies): comparisons and briefs call a difference better or worse
+# only when its interval is clear of zero and it is at least this large (docs/experiments.md).
+SMALLEST_DIFFERENCE: dict[str, tuple[float, float, str]] = {
+    "served": (0.0, 0.01, "1 % more needs served: less is within what a committee's own records vary by"),
+    "unmet_need_rate": (0.01, 0.0, "one need in a hundred; smaller changes are not visible to a committee"),
+    "hidden_need_rate": (0.01, 0.0, "one need in a hundred never reported; as for unmet need"),
+    "response_days_median": (0.5, 0.0, "half a day: residents and committees count waiting in days"),
+    "satisfaction_reported": (0.02, 0.0, "2 points in 100: the resolution of a satisfaction survey"),
+    "satisfaction_true": (0.02, 0.0, "2 points on a 0-100 scale, the resolution of a satisfaction survey"),
+    "trust": (0.02, 0.0, "2 points on a 0-100 scale, the resolution of a trust survey"),
+    "ties_per_person": (0.1, 0.0, "one more neighbour tie for one resident in ten"),
+    "isolated_share": (0.01, 0.0, "one resident in a hundred more or less isolated"),
+    "volunteers_active": (1.0, 0.02, "2 % of the active volunteers, at least one person"),
+    "volunteer_hours": (1.0, 0.02, "2 % of the hours given: below a duty roster's slack"),
+    "residents_served": (1.0, 0.01, "1 % of the residents served, at least one person"),
+    "care_worsened": (1.0, 0.05, "5 % of the elders whose care need worsens, at least one person"),
+    "canteen_meals_per_day": (1.0, 0.05, "5 % of the meals, about a table per sitting"),
+    "canteen_meals_elderly_alone_per_day": (1.0, 0.05, "5 % of these meals, at least one a day"),
+    "canteen_cost_recovery": (0.05, 0.0, "5 % of costs: an operator's margin on a meal"),
+    "canteen_cost_recovery_with_subsidy": (0.05, 0.0, "5 % of costs: an operator's margin on a meal"),
+    "canteen_turned_away_per_day": (1.0, 0.05, "one diner a day turned away"),
+    "canteen_closures": (0.25, 0.0, "a closure in one replication of four"),
+    "meal_skip_rate": (0.01, 0.0, "one lunch in a hundred skipped"),
+    "placements_platform": (1.0, 0.05, "5 % of the placements, at least one person"),
+    "unemployment_rate": (0.005, 0.0, "half a percentage point, the resolution of labour statistics"),
+    "projects_completed": (1.0, 0.0, "one project"),
+    "cost_yuan": (0.0, 0.01, "1 % of the cost: within a budget line's rounding"),
+    "cost_per_service": (1.0, 0.01, "one yuan per service"),
+}
+
+
+def _with_mid(m: Metric) -> Metric:
+    if m.name not in SMALLEST_DIFFERENCE or m.mid or m.mid_rel:
+        return m
+    mid, rel, why = SMALLEST_DIFFERENCE[m.name]
+    return replace(m, mid=mid, mid_rel=rel, mid_why=why)
+
+
 def registry(services: Iterable[Service | type[Service]] = DEFAULT_SERVICES) -> tuple[Metric, ...]:
     """The outcomes of a model with these services: the shared ones, then each service's."""
-    metrics = CORE_METRICS + tuple(m for s in services for m in s.outcomes)
+    metrics = tuple(_with_mid(m) for m in CORE_METRICS + tuple(m for s in services for m in s.outcomes))
     names = [m.name for m in metrics]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

@@ -1550,6 +1550,24 @@ class Params:
         4.0, "yuan/order", 0, 500, "E", "staff time per dispatched order", eq="cost"
     )
     unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour", eq="cost")
+    volunteer_shadow_wage: float = _p(
+        22.0,
+        "yuan/hour",
+        0,
+        1000,
+        "E",
+        "shadow wage of an hour of volunteer time, about a local hourly minimum wage (brief's cost model)",
+        eq="cost",
+    )
+    canteen_fitout_yuan: float = _p(
+        200000.0,
+        "yuan/canteen",
+        0,
+        1e7,
+        "E",
+        "one-off fit-out and kitchen equipment of a new community canteen (brief's cost model)",
+        eq="cost",
+    )
 
     def __post_init__(self) -> None:
         self._check_district()

@@ -114,6 +114,11 @@ class Metric:
         headline: rank in the headline table of comparisons and briefs (0: not a headline).
         run_table: shown in the table ``govsim run`` prints.
         sweep: reported by sweeps by default.
+        mid: the smallest difference that matters, in the metric's unit: a paired difference
+            smaller than this is "no practical difference" in comparisons and briefs.
+        mid_rel: the same as a share of the reference level (the larger of the two applies),
+            for counts that grow with the number of communities and days.
+        mid_why: why that much matters, in one sentence.
     """
 
     name: str
@@ -126,6 +131,14 @@ class Metric:
     headline: int = 0
     run_table: bool = False
     sweep: bool = False
+    mid: float = 0.0
+    mid_rel: float = 0.0
+    mid_why: str = ""
+
+    def smallest_difference(self, reference_level: float) -> float:
+        """:attr:`mid`, or :attr:`mid_rel` of ``reference_level`` when that is larger."""
+        rel = self.mid_rel * abs(reference_level) if reference_level == reference_level else 0.0
+        return max(self.mid, rel)
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:

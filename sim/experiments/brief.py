@@ -1,50 +1,69 @@
-"""The planner brief: one self-contained HTML file per comparison (plots embedded as base64).
+"""The planner brief: one self-contained HTML file per comparison, in English or Chinese.
 
-It holds what a committee needs on one page: what each scenario changes, the
-headline table with paired differences and intervals, the cost side, the
-plots, how to read them, and the provenance facts from the manifest.
+It answers the planner's question first: a summary generated from the numbers —
+what each policy does, for whom (the groups that gain or lose), at what cost
+(:mod:`sim.experiments.costs`) and how sure we are — then the headline table
+(a difference is better or worse only when its interval is clear of zero and it
+is at least the outcome's smallest difference that matters), a section per
+service the policy touches, the cost items, the plots (embedded as base64) and
+the provenance facts of the manifest.
+
+The page is rendered by a Jinja2 template (``templates/brief.html.j2``) with
+autoescaping on; its Chinese is set in a CJK font cut down to the page's own
+characters and embedded in it (:func:`sim.fonts.font_face_css`), so it renders
+on a machine without CJK fonts.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
+from .. import fonts, i18n
+from . import costs as cost_model
 from . import formatting as fmt
 from . import plots
-from .stats import HEADLINE, LEVEL, N_BOOT
+from .stats import EQUITY_OUTCOMES, HEADLINE, LEVEL, N_BOOT, outcome, verdict
 
 if TYPE_CHECKING:
     from .comparison import Comparison
 
-CSS = """
-body{font-family:"DejaVu Sans","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;max-width:1100px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.92em} th,td{border:1px solid #ddd;padding:.3em .55em}
-th{background:#f3f3f3;text-align:left} td.num{text-align:right;white-space:nowrap}
-.better{color:#1e7b3a;font-weight:600} .worse{color:#b03a2e;font-weight:600} .unclear{color:#666}
-.meta{color:#555;font-size:.9em} img{max-width:100%;border:1px solid #eee;margin:.5em 0}
-code{background:#f5f5f5;padding:0 .2em}
-"""
+MIN_REPS = 8
+"""Replications per scenario below which the brief warns that its intervals are too rough."""
+CANTEEN_ROWS = (
+    ("canteen_meals_per_day", "brief.canteen_meals"),
+    ("canteen_cost_recovery", "brief.canteen_recovery"),
+    ("canteen_cost_recovery_with_subsidy", "brief.canteen_recovery_sub"),
+    ("canteens_open", "brief.canteen_open"),
+    ("canteen_closures", "brief.canteen_closures"),
+    ("canteen_turned_away_per_day", "brief.canteen_turned"),
+    ("canteen_occupancy", "brief.canteen_occupancy"),
+)
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _e(text) -> str:
-    return html.escape(str(text))
+@cache
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
+    env.globals["t"] = lambda key, **kw: i18n.t(key, **kw)
+    return env
 
 
-def _daily(comp: Comparison) -> pd.DataFrame:
+def _daily(comp: Comparison, names=plots.SERIES) -> pd.DataFrame:
     frames = []
     for spec in comp.result.done:
         d = comp.result.store.load(spec, "daily")
-        d = d[d.metric.isin(plots.SERIES) & (d.group == "all")]
+        d = d[d.metric.isin(names) & (d.group == "all")]
         frames.append(d.assign(scenario=spec.scenario.name, rep=spec.rep))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _grids(comp: Comparison, scenario: str) -> pd.DataFrame:
@@ -52,123 +71,271 @@ def _grids(comp: Comparison, scenario: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _spinup(comp: Comparison) -> int:
+    return comp.reference.build()[0].spinup_days
+
+
 def make_figures(comp: Comparison) -> dict[str, object]:
-    """Every figure of the brief, by file stem."""
+    """Every figure of the brief, by file stem, in the current language."""
     labels = comp.labels
     figs: dict[str, object] = {
         "forest": plots.forest(comp.diffs, labels),
         "equity": plots.equity(comp.diffs, labels),
-        "timeseries": plots.timeseries(_daily(comp), labels),
+        "timeseries": plots.timeseries(_daily(comp), labels, spinup=_spinup(comp)),
     }
     ref = _grids(comp, comp.reference.name)
     for s in comp.scenarios[1:]:
         other = _grids(comp, s.name)
         if len(ref) and len(other):
-            figs[f"map_{s.name}"] = plots.grid_map(ref, other, comp.reference.label, s.label)
+            figs[f"map_{s.name}"] = plots.grid_map(ref, other, labels[comp.reference.name], labels[s.name])
     return figs
 
 
-def write_brief(comp: Comparison) -> dict[str, Path]:
-    """Write the plots (PNG + SVG) and ``brief.html`` into the comparison's folder."""
-    files: dict[str, Path] = {}
-    images: dict[str, str] = {}
-    for stem, fig in make_figures(comp).items():
-        paths = plots.save(fig, comp.folder / "plots" / stem)
-        files[stem] = paths[0]
-        images[stem] = base64.b64encode(plots.png_bytes(fig)).decode()
-    rel = comp.folder.relative_to(comp.result.store.root)
-    files["brief"] = comp.result.store.write_text(f"{rel}/brief.html", render(comp, images))
+def write_brief(comp: Comparison, lang: str | None = None) -> dict[str, Path]:
+    """Write the plots (PNG + SVG) and ``brief.html`` into the comparison's folder.
+
+    ``lang`` defaults to the current language; Chinese without a CJK font falls back to
+    English with a one-line warning (:func:`sim.fonts.output_lang`)."""
+    with i18n.use(fonts.output_lang(lang)):
+        files: dict[str, Path] = {}
+        images: dict[str, str] = {}
+        for stem, fig in make_figures(comp).items():
+            paths = plots.save(fig, comp.folder / "plots" / stem)
+            files[stem] = paths[0]
+            images[stem] = base64.b64encode(plots.png_bytes(fig)).decode()
+        rel = comp.folder.relative_to(comp.result.store.root)
+        files["brief"] = comp.result.store.write_text(f"{rel}/brief.html", render(comp, images))
     return files
 
 
-def _verdict(row, better: str | None) -> str:
-    if better is None or not row.excludes_zero:
-        return "unclear"
-    return "better" if (row.ci_low > 0) == (better == "higher") else "worse"
+# --- the pieces ---------------------------------------------------------------------------------
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return i18n.t("brief.list_sep").join(items[:-1]) + i18n.t("brief.list_and") + items[-1]
 
 
-def _headline(comp: Comparison) -> str:
-    d = comp.diffs[comp.diffs.group == "all"]
-    head = "".join(
-        f"<th>{_e(s.label)}<br><small>difference [95 % CI]</small></th>" for s in comp.scenarios[1:]
+def _label(name: str) -> str:
+    return i18n.outcome_label(name, outcome(name).label)
+
+
+def _row_verdict(r) -> str:
+    return verdict(r["diff"], r.ci_low, r.ci_high, outcome(r.outcome), r.smallest_difference)
+
+
+def summary_sentences(comp: Comparison, extra: pd.DataFrame, scenario) -> list[str]:
+    """The brief's plain-words summary of one scenario, from the numbers."""
+    t = i18n.t
+    labels = comp.labels
+    ref = labels[comp.reference.name]
+    label, description = scenario.text()
+    out = [t("brief.what", scenario=label, description=description.rstrip("。."))]
+    d = comp.diffs[comp.diffs.scenario == scenario.name]
+    head = d[(d.group == "all") & d.outcome.isin([o.name for o in HEADLINE])]
+    verdicts = {r.outcome: _row_verdict(r) for _, r in head.iterrows()}
+
+    def items(kind: str) -> list[str]:
+        return [
+            t(
+                "brief.item",
+                label=_label(r.outcome),
+                change=fmt.diff(r.outcome, r["diff"], r.ci_low, r.ci_high),
+            )
+            for _, r in head.iterrows()
+            if verdicts[r.outcome] == kind
+        ]
+
+    better, worse = items("better"), items("worse")
+    if better:
+        out.append(t("brief.improves", reference=ref, items=_join(better)))
+    if worse:
+        out.append(t("brief.worsens", items=_join(worse)))
+    if not better and not worse:
+        out.append(t("brief.no_change", reference=ref))
+    groups = d[(d.group != "all") & d.outcome.isin(EQUITY_OUTCOMES)]
+    gains, loses = [], []
+    for g in dict.fromkeys(groups.group):
+        v = [_row_verdict(r) for _, r in groups[groups.group == g].iterrows()]
+        if "better" in v:
+            gains.append(i18n.group_label(g))
+        if "worse" in v:
+            loses.append(i18n.group_label(g))
+    if gains:
+        out.append(t("brief.gains", groups=_join(gains)))
+    if loses:
+        out.append(t("brief.loses", groups=_join(loses)))
+    if not gains and not loses:
+        out.append(t("brief.no_group"))
+    out += cost_sentences(comp, extra, scenario.name)
+    n = int(head.n.max()) if len(head) else 0
+    clear = int(head.excludes_zero.sum())
+    out.append(
+        t("brief.sure", reps=n, clear=clear, total=len(head))
+        if n >= MIN_REPS
+        else t("brief.sure_few", reps=n) + " " + t("brief.sure", reps=n, clear=clear, total=len(head))
     )
-    rows = []
-    for o in HEADLINE:
-        sub = d[d.outcome == o.name].set_index("scenario")
-        if sub.empty:
+    return out
+
+
+def cost_sentences(comp: Comparison, extra: pd.DataFrame, scenario: str) -> list[str]:
+    """What the scenario costs, naming the items that moved (:func:`costs.moved`)."""
+    t = i18n.t
+    if extra.empty or scenario not in set(extra.scenario):
+        return []
+    r = extra.set_index("scenario").loc[scenario]
+    moved = cost_model.moved(r)
+    if not moved:
+        return [t("brief.costs_same")]
+    names = _join([t(f"cost.{k}") + f" ({fmt.number(r[k], True)})" for k in moved])
+    key = "brief.costs_more" if r.total > 0 else "brief.costs_less"
+    out = [
+        t(
+            key,
+            money=fmt.number(abs(r.total)),
+            days=comp.days,
+            lo=fmt.number(r.total_low, True),
+            hi=fmt.number(r.total_high, True),
+            items=names,
+        )
+    ]
+    if r.per_resident == r.per_resident and r.total > 0:
+        out.append(
+            t("brief.per_resident", per=fmt.estimate(r.per_resident, r.per_resident_low, r.per_resident_high))
+        )
+    if r.per_unmet == r.per_unmet and r.total > 0:
+        out.append(t("brief.per_unmet", per=fmt.estimate(r.per_unmet, r.per_unmet_low, r.per_unmet_high)))
+    return out
+
+
+@dataclass
+class Cell:
+    value: str
+    diff: str
+    verdict: str
+    verdict_text: str = ""
+
+
+def _cells(comp: Comparison, name: str, group: str = "all") -> tuple[str, list[Cell]]:
+    d = comp.diffs[(comp.diffs.outcome == name) & (comp.diffs.group == group)].set_index("scenario")
+    if d.empty:
+        return "–", []
+    level = fmt.value(name, d.reference_mean.iloc[0])
+    cells = []
+    for s in comp.scenarios[1:]:
+        if s.name not in d.index:
+            cells.append(Cell("–", "", "none"))
             continue
-        ref_level = fmt.value(o.name, sub.reference_mean.iloc[0])
+        r = d.loc[s.name]
+        v = verdict(r["diff"], r.ci_low, r.ci_high, outcome(name), r.smallest_difference)
+        cells.append(
+            Cell(
+                fmt.value(name, r.scenario_mean),
+                fmt.diff(name, r["diff"], r.ci_low, r.ci_high),
+                v,
+                i18n.t(f"verdict.{v}"),
+            )
+        )
+    return level, cells
+
+
+def _headline(comp: Comparison) -> list[dict]:
+    rows = []
+    present = set(comp.diffs.outcome)
+    for o in HEADLINE:
+        if o.name not in present:
+            continue
+        level, cells = _cells(comp, o.name)
+        ref_level = comp.diffs[(comp.diffs.outcome == o.name) & (comp.diffs.group == "all")].reference_mean
+        mid = o.smallest_difference(ref_level.iloc[0]) if len(ref_level) else o.mid
+        shown = "–" if o.better is None else fmt.diff(o.name, mid, float("nan"), float("nan")).split(" [")[0]
+        rows.append(
+            {
+                "label": _label(o.name),
+                "unit": fmt.unit_label(o.name),
+                "level": level,
+                "cells": cells,
+                "mid": shown.lstrip("+") if o.better is not None else "–",
+                "mid_why": o.mid_why,
+            }
+        )
+    return rows
+
+
+def touches_canteens(s) -> bool:
+    """A scenario that changes canteens: an add_canteen policy or a canteen parameter."""
+    return any(p.get("kind") == "add_canteen" for p in s.policies) or any(
+        k.startswith("canteen") for k in s.params
+    )
+
+
+def _closure_days(comp: Comparison, scenario: str) -> dict[int, list[int]]:
+    """Replication -> days on which a canteen closed for losses."""
+    out: dict[int, list[int]] = {}
+    for spec in comp.result.done:
+        if spec.scenario.name != scenario:
+            continue
+        d = comp.result.store.load(spec, "daily")
+        d = d[(d.metric == "canteen_closures") & (d.group == "all") & (d.value > 0)]
+        if len(d):
+            out[spec.rep] = [int(x) for x in d.day]
+    return out
+
+
+def _canteens(comp: Comparison) -> dict | None:
+    if not any(touches_canteens(s) for s in comp.scenarios[1:]):
+        return None
+    t = i18n.t
+    rows = []
+    for name, key in CANTEEN_ROWS:
+        if name not in set(comp.diffs.outcome):
+            continue
+        level, cells = _cells(comp, name)
+        rows.append({"label": t(key), "reference": level, "cells": cells})
+    closures = []
+    for s in comp.scenarios:
+        days = _closure_days(comp, s.name)
+        label = comp.labels[s.name]
+        if not days:
+            closures.append(f"{label}: {t('brief.no_closures')}")
+            continue
+        text = "; ".join(
+            t("brief.closure_rep", rep=rep, n=len(ds), days=", ".join(map(str, ds)))
+            for rep, ds in days.items()
+        )
+        share = t("brief.closures_in", k=len(days), n=comp.reps)
+        closures.append(f"{label}: {share} {t('brief.closure_when', text=text)}")
+    return {"rows": rows, "closures": closures}
+
+
+def _costs(comp: Comparison, items: pd.DataFrame, extra: pd.DataFrame) -> dict:
+    t = i18n.t
+    ref = items[items.scenario == comp.reference.name]
+    by = extra.set_index("scenario") if len(extra) else pd.DataFrame()
+    rows = []
+    for k in [*cost_model.TOTAL_ITEMS, "total", "running"]:
         cells = []
         for s in comp.scenarios[1:]:
-            if s.name not in sub.index:
-                cells.append("<td>–</td>")
+            if s.name not in by.index:
+                cells.append("–")
                 continue
-            r = sub.loc[s.name]
-            cls = _verdict(r, o.better)
-            cells.append(
-                f'<td class="num">{_e(fmt.value(o.name, r.scenario_mean))} '
-                f'<span class="{cls}">{_e(fmt.diff(o.name, r["diff"], r.ci_low, r.ci_high))}</span></td>'
-            )
-        unit = fmt.unit_label(o.name)
-        rows.append(
-            f"<tr><td>{_e(o.label)} <small>({_e(unit)})</small></td>"
-            f'<td class="num">{_e(ref_level)}</td>{"".join(cells)}</tr>'
-        )
-    return (
-        f"<table><tr><th>outcome (unit)</th><th>{_e(comp.reference.label)}<br><small>level</small></th>"
-        f"{head}</tr>{''.join(rows)}</table>"
-    )
+            r = by.loc[s.name]
+            lo, hi = (fmt.number(r[f"{k}_{end}"], True) for end in ("low", "high"))
+            cells.append(f"{fmt.number(r[k], True)} [{lo}, {hi}]")
+        label = t("brief.total") if k == "total" else t(f"cost.{k}")
+        if k == "running":
+            label += f" ({t('brief.memo')})"
+        kind = "total" if k == "total" else "memo" if k == "running" else "item"
+        rows.append({"label": label, "reference": fmt.number(ref[k].mean()), "cells": cells, "kind": kind})
 
+    def per(col: str) -> list[str]:
+        return [
+            fmt.estimate(by.loc[s.name, col], by.loc[s.name, f"{col}_low"], by.loc[s.name, f"{col}_high"])
+            if s.name in by.index
+            else "–"
+            for s in comp.scenarios[1:]
+        ]
 
-def _costs(comp: Comparison) -> str:
-    rows = []
-    for s in comp.scenarios[1:]:
-        c = comp.costs.set_index("scenario")
-        if s.name not in c.index:
-            continue
-        r = c.loc[s.name]
-        per = fmt.estimate(
-            r.yuan_per_extra_resident, r.yuan_per_extra_resident_low, r.yuan_per_extra_resident_high
-        )
-        hours = fmt.number(r.hours_per_extra_resident)
-        rows.append(
-            f"<tr><td>{_e(s.label)}</td>"
-            + "".join(
-                f'<td class="num">{_e(fmt.number(v, True))}</td>'
-                for v in (
-                    r.extra_residents_served,
-                    r.extra_served,
-                    r.extra_cost_yuan,
-                    r.extra_volunteer_hours,
-                    r.extra_unit_hours,
-                )
-            )
-            + f'<td class="num">{_e(per)}</td><td class="num">{_e(hours)}</td></tr>'
-        )
-    return (
-        "<table><tr><th>scenario</th><th>extra residents served</th><th>extra needs served</th>"
-        "<th>extra cost (yuan)</th><th>extra volunteer hours</th><th>extra partner-unit hours</th>"
-        "<th>yuan per extra resident served [95 % CI]</th><th>volunteer hours per extra resident</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
-
-
-def _scenarios(comp: Comparison) -> str:
-    rows = []
-    for i, s in enumerate(comp.scenarios):
-        changes = [f"<code>{_e(k)} = {_e(v)}</code>" for k, v in s.params.items()]
-        changes += [f"<code>{_e(policy_text(p))}</code>" for p in s.policies]
-        role = " (reference)" if i == 0 else ""
-        rows.append(
-            f"<tr><td><b>{_e(s.label)}</b>{role}<br><small>{_e(s.name)} · {_e(s.source)}</small></td>"
-            f"<td>{_e(s.description)}</td><td>{'<br>'.join(changes) or 'none'}</td></tr>"
-        )
-    return (
-        "<table><tr><th>scenario</th><th>what it is</th><th>changes from the baseline</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    return {"rows": rows, "per_resident": per("per_resident"), "per_unmet": per("per_unmet")}
 
 
 def policy_text(table: dict) -> str:
@@ -183,7 +350,7 @@ def policy_text(table: dict) -> str:
     return f"{table.get('kind')}: {text}{', ' if text else ''}{when}"
 
 
-def _provenance(comp: Comparison) -> str:
+def _provenance(comp: Comparison) -> tuple[list[tuple[str, object]], list[str]]:
     store = comp.result.store
     inv = store.manifest["invocations"][-1]
     git = inv.get("git", {})
@@ -203,65 +370,81 @@ def _provenance(comp: Comparison) -> str:
         ("started / finished", f"{inv.get('started')} / {inv.get('finished') or 'still running'}"),
         ("versions", ", ".join(f"{k} {v}" for k, v in inv.get("versions", {}).items() if v)),
         ("scenario hashes", ", ".join(f"{s.name} {s.hash}" for s in comp.scenarios)),
+        ("CJK font", str(fonts.cjk_family() or "none")),
     ]
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
-    fails = "".join(
-        f"<li>{_e(s.scenario.name)} replication {s.rep}: {_e(comp.result.failed[s.key])}</li>"
+    fails = [
+        f"{s.scenario.name} replication {s.rep}: {comp.result.failed[s.key]}"
         for s in comp.result.specs
         if s.key in comp.result.failed
+    ]
+    return facts, fails
+
+
+def context(comp: Comparison, images: dict[str, str]) -> dict:
+    """Everything the template shows, in the current language."""
+    t = i18n.t
+    labels = comp.labels
+    ref = labels[comp.reference.name]
+    items = (
+        cost_model.items_table(comp.table, comp.scenarios, comp.days) if len(comp.table) else pd.DataFrame()
     )
-    return f"<table>{rows}</table>" + (
-        f"<p><b>Failed runs</b> (left out of every table):</p><ul>{fails}</ul>" if fails else ""
-    )
-
-
-def _img(images: dict[str, str], stem: str, alt: str) -> str:
-    if stem not in images:
-        return ""
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{images[stem]}">'
-
-
-def render(comp: Comparison, images: dict[str, str]) -> str:
-    """The brief as one HTML string."""
-    ref = comp.reference
-    title = " vs ".join(s.label for s in comp.scenarios[1:]) + f" against {ref.label}"
-    maps = "".join(_img(images, f"map_{s.name}", f"map {s.label}") for s in comp.scenarios[1:])
+    extra = cost_model.extra_costs(items, comp.reference.name) if len(items) else pd.DataFrame()
+    others = [labels[s.name] for s in comp.scenarios[1:]]
+    title = t("brief.against", scenarios=t("brief.vs").join(others), reference=ref)
     residents = ""
     if "residents" in comp.table:
-        residents = f"{comp.table.residents.iloc[0]:,.0f} residents, "
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>govsim brief: {_e(title)}</title>
-<style>{CSS}</style></head><body>
-<h1>Planner brief: {_e(title)}</h1>
-<p class="meta">govsim agent-based simulation of community governance (Tiexi District, Shenyang) ·
-{residents}{comp.days} simulated days · {comp.reps} paired replications per scenario ·
-{_e(comp.result.store.manifest["invocations"][-1].get("finished") or "")}</p>
-<h2>Scenarios</h2>{_scenarios(comp)}
-<h2>Headline outcomes</h2>
-<p>Each cell gives the scenario's mean level and its paired difference from {_e(ref.label)}
-with a {LEVEL:.0%} bootstrap interval. <span class="better">Green</span>: better with the interval
-clear of zero; <span class="worse">red</span>: worse; grey: unclear, or an input such as hours and cost.</p>
-{_headline(comp)}
-<h2>Cost side</h2>
-<p>Cost is grid-worker wages, dispatch staff time and the value of donated partner-unit labour;
-volunteer time is counted in hours. A resident is served when at least one of their needs was
-met by a volunteer or partner unit during the run.</p>
-{_costs(comp)}
-{_img(images, "forest", "forest plot of paired differences")}
-<h2>Equity: who gains</h2>{_img(images, "equity", "equity panel by group")}
-<h2>Over time</h2>{_img(images, "timeseries", "time series")}
-<h2>Where: unmet need by grid</h2>{maps}
-<h2>How to read this</h2>
-<ul>
-<li>Replication <i>i</i> of every scenario uses the same seed, so the same needs arise for the same
-residents (common random numbers); differences are taken per replication and then averaged.</li>
-<li>Intervals are percentile bootstraps ({N_BOOT:,} resamples) of the mean paired difference. With
-{comp.reps} replications they are rough; run more replications (<code>--reps</code>) before a decision.</li>
-<li>Reported satisfaction comes from ratings, which sit near a ceiling in published closed loops; true
-satisfaction is the model's own measure and is the one to trust.</li>
-<li>Parameters tagged E in <code>govsim params</code> are estimates; sweep them (<code>govsim sweep</code>)
-to see whether a conclusion survives.</li>
-</ul>
-<h2>Provenance</h2>{_provenance(comp)}
-</body></html>
-"""
+        residents = t("brief.residents", n=f"{comp.table.residents.iloc[0]:,.0f}")
+    finished = comp.result.store.manifest["invocations"][-1].get("finished") or ""
+    facts, fails = _provenance(comp)
+    scenarios = []
+    for s in comp.scenarios:
+        label, description = s.text()
+        changes = [f"{k} = {v}" for k, v in s.params.items()] + [policy_text(p) for p in s.policies]
+        scenarios.append(
+            {
+                "label": label,
+                "name": s.name,
+                "source": s.source,
+                "description": description,
+                "changes": changes,
+            }
+        )
+    n = int(comp.diffs.n.max()) if len(comp.diffs) else 0
+    return {
+        "title": title,
+        "meta": t("brief.meta", residents=residents, days=comp.days, reps=comp.reps, finished=finished),
+        "reps": n,
+        "min_reps": MIN_REPS,
+        "few_reps": n < MIN_REPS,
+        "summaries": [summary_sentences(comp, extra, s) for s in comp.scenarios[1:]],
+        "scenarios": scenarios,
+        "reference": ref,
+        "others": others,
+        "level": f"{LEVEL:.0%}",
+        "headline": _headline(comp),
+        "canteens": _canteens(comp),
+        "costs": _costs(comp, items, extra),
+        "images": {
+            "forest": [images[k] for k in ("forest",) if k in images],
+            "equity": [images[k] for k in ("equity",) if k in images],
+            "timeseries": [images[k] for k in ("timeseries",) if k in images],
+            "maps": [images[f"map_{s.name}"] for s in comp.scenarios[1:] if f"map_{s.name}" in images],
+        },
+        "n_boot": f"{N_BOOT:,}",
+        "provenance": facts,
+        "failures": fails,
+        "font_stack": Markup(fonts.CSS_STACK),
+        "font_css": "",
+    }
+
+
+def render(comp: Comparison, images: dict[str, str], lang: str | None = None) -> str:
+    """The brief as one HTML string, in ``lang`` (default: the current language)."""
+    with i18n.use(lang):
+        template = _env().get_template("brief.html.j2")
+        ctx = context(comp, images)
+        page = template.render(**ctx)
+        if i18n.get_lang() == "zh" or any(ord(c) > 0x2E80 for c in page):
+            ctx["font_css"] = Markup(fonts.font_face_css(page))
+            page = template.render(**ctx)
+        return page

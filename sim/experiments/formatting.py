@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .. import i18n
 from .stats import UNITS
 
 SHARE_UNITS = ("share",)
@@ -14,12 +15,12 @@ def is_share(name: str) -> bool:
 
 
 def unit_label(name: str) -> str:
-    """Unit as shown next to a value: ``%`` for shares, else the metric's unit."""
-    return "%" if is_share(name) else UNITS.get(name, "")
+    """Unit as shown next to a value, in the current language: ``%`` for shares, else the metric's unit."""
+    return "%" if is_share(name) else i18n.unit_label(UNITS.get(name.partition(".")[0], ""))
 
 
 def diff_unit_label(name: str) -> str:
-    return "percentage points" if is_share(name) else UNITS.get(name, "")
+    return i18n.t("unit.pp") if is_share(name) else unit_label(name)
 
 
 def number(v: float, signed: bool = False) -> str:
@@ -49,7 +50,7 @@ def diff(name: str, d: float, lo: float, hi: float) -> str:
     """A difference with its interval: ``+0.3 pp [-1.0, +1.5]``."""
     if d != d:
         return "–"
-    unit = " pp" if is_share(name) else ""
+    unit = f" {i18n.t('unit.pp_short')}" if is_share(name) else ""
     d, lo, hi = (scaled(name, x) for x in (d, lo, hi))
     return f"{number(d, True)}{unit} [{number(lo, True)}, {number(hi, True)}]"
 

@@ -11,56 +11,68 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager, rc_context
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .. import metrics
+from .. import fonts, i18n, metrics
 from . import formatting as fmt
-from .stats import EQUITY_OUTCOMES, HEADLINE, outcome
+from .stats import EQUITY_OUTCOMES, HEADLINE, outcome, verdict
 
 COLOURS = ("#333333", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 2)), (0, (8, 2)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 BETTER, WORSE, UNCLEAR = "#2a9d4b", "#c0392b", "#7f7f7f"
-GROUP_LABELS = {
-    "all": "everyone",
-    "elderly_alone": "elderly living alone",
-    "migrant_children": "migrant children (6-15)",
-    "job_seekers": "job seekers",
-}
+VERDICT_COLOURS = {"better": BETTER, "worse": WORSE, "none": UNCLEAR, "input": UNCLEAR}
 SERIES = ("unmet_need_rate", "trust", "satisfaction_true", "volunteers_active")
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
 
 
-@cache
-def _fonts() -> tuple[str, ...]:
-    """Sans-serif fonts to use: DejaVu Sans, then a CJK font if one is installed (docs/design.md)."""
-    families = ["DejaVu Sans"]
-    for path in CJK_FONTS:
-        if Path(path).exists():
-            font_manager.fontManager.addfont(path)
-            families.append(font_manager.FontProperties(fname=path).get_name())
-            break
-    return tuple(families)
+def group_label(group: str) -> str:
+    return i18n.group_label(group)
 
 
 def _plot(fn):
-    """Build the figure with readable fonts, leaving global rcParams untouched."""
+    """Build the figure with the CJK-capable font list (:mod:`sim.fonts`), leaving global rcParams
+    untouched. The family list is explicit, not the generic ``sans-serif``: every text object
+    keeps it, so saving the figure later, outside this context, draws with the same fonts."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        with rc_context({"font.family": "sans-serif", "font.sans-serif": list(_fonts())}):
+        with rc_context({"font.family": fonts.families(), "axes.formatter.useoffset": False}):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def _label(name: str) -> str:
+    return i18n.outcome_label(name, outcome(name).label)
+
+
+def tick_text(v: float, _pos=None) -> str:
+    """A tick label that stays short for tiny and huge values: 0.00012, 1.2k, 3.4M."""
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.3g}k"
+    return f"{v:.3g}"
+
+
+def _ticks(ax, axis: str = "both", bins: int = 5) -> None:
+    """At most ``bins`` ticks with short labels (:func:`tick_text`) on the given axes."""
+    for a in ("x", "y") if axis == "both" else (axis,):
+        target = ax.xaxis if a == "x" else ax.yaxis
+        target.set_major_locator(MaxNLocator(nbins=bins))
+        target.set_major_formatter(FuncFormatter(tick_text))
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -78,105 +90,174 @@ def save(fig: Figure, stem: Path) -> list[Path]:
     from .store import atomic_write
 
     paths = []
-    for ext in ("png", "svg"):
-        path = stem.with_suffix(f".{ext}")
-        atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
-        paths.append(path)
+    with rc_context({"font.family": fonts.families(), "svg.fonttype": "path"}):
+        for ext in ("png", "svg"):
+            path = stem.with_suffix(f".{ext}")
+            atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
+            paths.append(path)
     return paths
 
 
 def png_bytes(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    with rc_context({"font.family": fonts.families()}):
+        fig.savefig(buf, format="png", dpi=110)
     return buf.getvalue()
 
 
 def _axis_label(name: str) -> str:
     unit = fmt.unit_label(name)
-    return f"{outcome(name).label} ({unit})" if unit else outcome(name).label
+    return f"{_label(name)} ({unit})" if unit else _label(name)
+
+
+def _leading_empty(wides: list[pd.DataFrame]) -> int:
+    """Days at the start with no value above zero in any scenario or replication: a rate over no
+    closed needs yet, not a result. They are cut from the figure, which says so."""
+    first = []
+    for wide in wides:
+        nonzero = wide.fillna(0).ne(0).any(axis=1)
+        first.append(int(wide.index[nonzero.to_numpy().argmax()]) if nonzero.any() else None)
+    starts = [f for f in first if f is not None]
+    lowest = min(w.index.min() for w in wides) if wides else 0
+    return max(min(starts) - lowest, 0) if starts else 0
 
 
 @_plot
 def timeseries(
-    daily: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] = SERIES, smooth: int = 7
+    daily: pd.DataFrame,
+    labels: Mapping[str, str],
+    names: Sequence[str] = SERIES,
+    smooth: int = 7,
+    spinup: int = 0,
 ) -> Figure:
-    """Daily outcomes per scenario: mean over replications, band = range across replications.
+    """Daily outcomes per scenario (top of each pair) and their difference from the reference
+    (below it): mean over replications, band = range across replications.
+
+    Scenarios differ by colour, line style and marker, so lines that lie on top of each other stay
+    distinguishable; the difference panel shows what the overlap hides.
 
     Args:
         daily: columns scenario, rep, day, metric, group, value.
-        labels: scenario name -> label; also fixes the order.
+        labels: scenario name -> label; also fixes the order (the first is the reference).
         names: metrics to show (group ``all``).
         smooth: trailing moving-average window in days.
+        spinup: days of spin-up before day 0 (for the axis label).
     """
     names = [n for n in names if n in set(daily.metric)]
     cols = 2
     rows = -(-len(names) // cols)
-    fig = _figure(11, 3.2 * rows)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, name in zip(axes, names, strict=False):
+    fig = _figure(11, 4.6 * rows)
+    grid = fig.add_gridspec(rows * 2, cols, height_ratios=[2.2, 1] * rows)
+    ref = next(iter(labels))
+    t = i18n.t
+    xlabel = t("plot.day_measured", spinup=spinup) if spinup else t("plot.day")
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(grid[2 * (k // cols), k % cols])
+        dx = fig.add_subplot(grid[2 * (k // cols) + 1, k % cols], sharex=ax)
         sel = daily[(daily.metric == name) & (daily.group == "all")]
-        for i, (scn, label) in enumerate(labels.items()):
-            wide = sel[sel.scenario == scn].pivot_table(index="day", columns="rep", values="value")
-            if wide.empty:
-                continue
+        wides = {
+            scn: sel[sel.scenario == scn].pivot_table(index="day", columns="rep", values="value")
+            for scn in labels
+        }
+        wides = {k2: w for k2, w in wides.items() if not w.empty}
+        cut = _leading_empty(list(wides.values())) if outcome(name).unit == "share" else 0
+        means = {}
+        for i, (scn, wide) in enumerate(wides.items()):
+            wide = wide.iloc[cut:]
             wide = wide.rolling(smooth, min_periods=1).mean().map(lambda v, n=name: fmt.scaled(n, v))
-            ax.plot(wide.index, wide.mean(axis=1), color=_colour(i), lw=1.6, label=label)
+            style = {"color": _colour(i), "ls": LINESTYLES[i % len(LINESTYLES)]}
+            every = max(len(wide) // 8, 1)
+            ax.plot(
+                wide.index, wide.mean(axis=1), lw=1.6, label=labels[scn], marker=MARKERS[i % len(MARKERS)],
+                markevery=(i * every // max(len(wides), 1), every), ms=4, **style,
+            )  # fmt: skip
             ax.fill_between(
-                wide.index, wide.min(axis=1), wide.max(axis=1), color=_colour(i), alpha=0.18, lw=0
+                wide.index, wide.min(axis=1), wide.max(axis=1), color=_colour(i), alpha=0.15, lw=0
             )
-        ax.set_title(f"{outcome(name).label} ({smooth}-day mean)", fontsize=10)
-        ax.set_xlabel("day")
-        ax.set_ylabel(_axis_label(name))
-        ax.grid(alpha=0.3)
-    for ax in axes[len(names) :]:
-        ax.set_visible(False)
+            means[scn] = wide
+        if ref in means:
+            for i, (scn, wide) in enumerate(means.items()):
+                if scn == ref:
+                    continue
+                both = wide.columns.intersection(means[ref].columns)
+                d = wide[both] - means[ref][both]
+                dx.plot(d.index, d.mean(axis=1), color=_colour(i), ls=LINESTYLES[i % len(LINESTYLES)], lw=1.3)
+                dx.fill_between(d.index, d.min(axis=1), d.max(axis=1), color=_colour(i), alpha=0.15, lw=0)
+            dx.axhline(0, color="black", lw=0.8)
+        ax.set_title(t("plot.mean_of", label=_label(name), smooth=smooth), fontsize=10)
+        ax.set_ylabel(_axis_label(name), fontsize=8)
+        dx.set_ylabel(t("plot.difference", unit=fmt.diff_unit_label(name)), fontsize=7)
+        dx.set_title(
+            t("plot.diff_panel", label="", reference=labels.get(ref, ref)).lstrip("：: "), fontsize=8
+        )
+        dx.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelbottom=False, labelsize=7)
+        dx.tick_params(labelsize=7)
+        for a in (ax, dx):
+            a.grid(alpha=0.3)
+            _ticks(a, "y", 4)
+        if cut:
+            ax.text(
+                0.01, 0.02, t("plot.no_data_yet") + f" (0-{cut - 1})", transform=ax.transAxes, fontsize=7,
+                color="#555",
+            )  # fmt: skip
     reps = daily.rep.nunique()
-    axes[0].legend(fontsize=8, title=f"line = mean, band = range of {reps} replications", title_fontsize=8)
+    if names:
+        fig.axes[0].legend(fontsize=8, title=t("plot.band", reps=reps), title_fontsize=8)
     return fig
-
-
-def _verdict(row, better: str | None) -> str:
-    if not row.excludes_zero or better is None:
-        return UNCLEAR
-    up = row.ci_low > 0
-    return BETTER if up == (better == "higher") else WORSE
 
 
 @_plot
 def forest(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] | None = None) -> Figure:
-    """Paired differences (scenario − reference) with bootstrap intervals, one panel per outcome."""
+    """Paired differences (scenario − reference) with bootstrap intervals, one panel per outcome;
+    the grey band is the smallest difference that matters (±), so a point inside it is no
+    practical difference even when its interval is clear of zero."""
     names = list(names or [o.name for o in HEADLINE])
     d = diffs[(diffs.group == "all") & diffs.outcome.isin(names)]
     names = [n for n in names if n in set(d.outcome)]
     scns = [s for s in labels if s in set(d.scenario)]
     cols = 3
     rows = -(-len(names) // cols)
-    fig = _figure(12, 0.5 + rows * (0.45 * len(scns) + 1.0))
+    fig = _figure(12, 0.8 + rows * (0.45 * len(scns) + 1.1))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, name in zip(axes, names, strict=False):
         sub = d[d.outcome == name].set_index("scenario")
+        m = outcome(name)
+        band = 0.0
         for y, scn in enumerate(reversed(scns)):
             if scn not in sub.index:
                 continue
             r = sub.loc[scn]
-            c = _verdict(r, outcome(name).better)
+            mid = m.smallest_difference(r.reference_mean)
+            band = max(band, fmt.scaled(name, mid))
+            c = VERDICT_COLOURS[verdict(r["diff"], r.ci_low, r.ci_high, m, mid)]
             x, lo, hi = (fmt.scaled(name, v) for v in (r["diff"], r.ci_low, r.ci_high))
             ax.errorbar(x, y, xerr=[[x - lo], [hi - x]], fmt="o", color=c, capsize=3, ms=5)
+        if band > 0 and m.better is not None:
+            ax.axvspan(-band, band, color="#dddddd", alpha=0.6, lw=0)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(scns)), [labels[s] for s in reversed(scns)], fontsize=8)
         ax.set_ylim(-0.6, len(scns) - 0.4)
-        ax.set_title(outcome(name).label, fontsize=10)
-        ax.set_xlabel(f"difference ({fmt.diff_unit_label(name)})", fontsize=8)
+        ax.set_title(_label(name), fontsize=10)
+        ax.set_xlabel(i18n.t("plot.difference", unit=fmt.diff_unit_label(name)), fontsize=8)
         ax.grid(axis="x", alpha=0.3)
+        _ticks(ax, "x", 4)
+        ax.tick_params(axis="x", labelsize=7)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     ref = next(iter(labels.values()))
-    fig.suptitle(
-        f"Paired difference vs {ref}: mean and 95 % bootstrap interval "
-        "(green = better, red = worse, grey = unclear or no direction)",
-        fontsize=10,
-    )
+    fig.suptitle(_wrap(i18n.t("plot.forest_title", reference=ref), 120), fontsize=9)
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long title in two near the middle (at a space, or anywhere in CJK text)."""
+    if len(text) <= width:
+        return text
+    mid = len(text) // 2
+    cut = text.rfind(" ", 0, mid + 10)
+    cut = cut if cut > mid - 30 else mid
+    return text[:cut].rstrip() + "\n" + text[cut:].lstrip()
 
 
 @_plot
@@ -197,20 +278,23 @@ def equity(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] 
                 rows[c].map(lambda v, n=name: fmt.scaled(n, v)).to_numpy()
                 for c in ("diff", "ci_low", "ci_high")
             )
-            colour = _colour(list(labels).index(scn))
+            k = list(labels).index(scn)
             ax.errorbar(
-                x, y, xerr=[x - lo, hi - x], fmt="o", color=colour, capsize=2, ms=4, label=labels[scn]
-            )
+                x, y, xerr=[x - lo, hi - x], fmt=MARKERS[k % len(MARKERS)], color=_colour(k), capsize=2, ms=4,
+                label=labels[scn],
+            )  # fmt: skip
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(np.arange(len(groups))[::-1], [GROUP_LABELS.get(g, g) for g in groups], fontsize=7)
-        ax.set_title(outcome(name).label, fontsize=10)
-        ax.set_xlabel(f"difference ({fmt.diff_unit_label(name)})", fontsize=8)
+        ax.set_yticks(np.arange(len(groups))[::-1], [group_label(g) for g in groups], fontsize=7)
+        ax.set_title(_label(name), fontsize=10)
+        ax.set_xlabel(i18n.t("plot.difference", unit=fmt.diff_unit_label(name)), fontsize=8)
         ax.grid(axis="x", alpha=0.3)
+        _ticks(ax, "x", 4)
+        ax.tick_params(axis="x", labelsize=7)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=7, loc="best")
     ref = next(iter(labels.values()))
-    fig.suptitle(f"Equity: paired difference vs {ref} by group, 95 % bootstrap interval", fontsize=10)
+    fig.suptitle(i18n.t("plot.equity_title", reference=ref), fontsize=10)
     return fig
 
 
@@ -231,29 +315,34 @@ def grid_map(ref: pd.DataFrame, scn: pd.DataFrame, ref_label: str, scn_label: st
         ref: grid tables of the reference's replications (columns of the store's grid table).
         scn: the same for the scenario.
     """
+    t = i18n.t
     a, b = pooled_grid(ref), pooled_grid(scn)
-    fig = _figure(13, 4.6)
+    fig = _figure(13, 4.8)
     axes = fig.subplots(1, 3)
     size = (3.2 * 72 / (np.sqrt(len(a)) * 1.25)) ** 2
     vmax = float(np.nanmax([a.rate.max(), b.rate.max(), 1e-9])) * 100
     for ax, g, title in ((axes[0], a, ref_label), (axes[1], b, scn_label)):
         sc = ax.scatter(g.x_m, g.y_m, c=g.rate * 100, s=size, marker="s", cmap="viridis", vmin=0, vmax=vmax)
-        ax.set_title(f"{title}: unmet need", fontsize=10)
-    fig.colorbar(sc, ax=axes[:2], label="unmet need (% of needs closed)", shrink=0.85)
+        ax.set_title(t("plot.map_unmet", label=title), fontsize=10)
+    cb = fig.colorbar(sc, ax=axes[:2], label=t("plot.map_colour"), shrink=0.85)
+    cb.ax.yaxis.set_major_formatter(FuncFormatter(tick_text))
     delta = (b.rate - a.rate) * 100
     lim = float(np.nanmax(np.abs(delta))) if delta.notna().any() else 1.0
     norm = TwoSlopeNorm(vcenter=0, vmin=-max(lim, 1e-6), vmax=max(lim, 1e-6))
     sc = axes[2].scatter(a.x_m, a.y_m, c=delta, s=size, marker="s", cmap="RdBu_r", norm=norm)
     axes[2].set_title(f"{scn_label} − {ref_label}", fontsize=10)
-    fig.colorbar(sc, ax=axes[2], label="difference (percentage points)", shrink=0.85)
+    cb = fig.colorbar(sc, ax=axes[2], label=t("plot.map_diff"), shrink=0.85)
+    cb.ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    cb.ax.yaxis.set_major_formatter(FuncFormatter(tick_text))
     for ax in axes:
         ax.set_aspect("equal")
         ax.margins(0.12)
-        ax.set_xlabel("x (m)")
-        ax.set_ylabel("y (m)")
+        ax.set_xlabel(t("plot.map_x"), fontsize=7)
+        ax.set_ylabel(t("plot.map_y"), fontsize=7)
         ax.tick_params(labelsize=7)
+        _ticks(ax, "both", 4)
     reps = ref["key"].nunique() if "key" in ref else 1
-    fig.suptitle(f"Unmet need by grid, pooled over {reps} replications (one square per grid)", fontsize=10)
+    fig.suptitle(t("plot.map_title", reps=reps), fontsize=10)
     return fig
 
 
@@ -276,5 +365,6 @@ def sweep_plot(points: pd.DataFrame, levers: Sequence[str], names: Sequence[str]
                 ax.set_ylabel(_axis_label(name), fontsize=8)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
-    fig.suptitle("Sweep: outcome by lever (mean, bar = range across replications)", fontsize=10)
+            _ticks(ax, "both", 4)
+    fig.suptitle(i18n.t("plot.sweep_title"), fontsize=10)
     return fig

@@ -105,7 +105,8 @@ def paired_differences(
 
     Returns:
         Columns scenario, outcome, group, column, unit, n, reference_mean,
-        scenario_mean, diff, ci_low, ci_high, excludes_zero.
+        scenario_mean, diff, ci_low, ci_high, excludes_zero, smallest_difference
+        (:meth:`~sim.window.Metric.smallest_difference`), verdict (:func:`verdict`).
     """
     names = list(outcomes or [o.name for o in HEADLINE])
     rows = []
@@ -134,7 +135,27 @@ def paired_differences(
                         "excludes_zero": bool(len(d) and (lo > 0 or hi < 0)),
                     }
                 )
+                ref_level = rows[-1]["reference_mean"]
+                rows[-1]["smallest_difference"] = outcome(name).smallest_difference(ref_level)
+                rows[-1]["verdict"] = verdict(
+                    rows[-1]["diff"], lo, hi, outcome(name), rows[-1]["smallest_difference"]
+                )
     return pd.DataFrame(rows)
+
+
+VERDICTS = ("better", "worse", "none", "input")
+
+
+def verdict(diff: float, lo: float, hi: float, metric: Metric, smallest: float | None = None) -> str:
+    """``better`` or ``worse`` when the interval is clear of zero and the difference is at least the
+    metric's smallest difference that matters; ``none`` (no practical difference) otherwise;
+    ``input`` for a metric with no better side (hours, cost)."""
+    if metric.better is None:
+        return "input"
+    smallest = metric.mid if smallest is None else smallest
+    if diff != diff or not (lo > 0 or hi < 0) or abs(diff) < smallest:
+        return "none"
+    return "better" if (diff > 0) == (metric.better == "higher") else "worse"
 
 
 def cost_table(
