@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= results/demo
 DAYS   ?= 365
-REPS   ?= 4
+REPS   ?= 8
 
 .PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean
 

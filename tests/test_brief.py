@@ -179,8 +179,71 @@ def test_without_a_cjk_font_chinese_falls_back_to_english_with_one_warning():
 def test_tick_labels_stay_short_for_tiny_and_huge_values():
     assert plots.tick_text(0.000012345) == "1.23e-05"
     assert plots.tick_text(2_345_678) == "2.35M" and plots.tick_text(45_600) == "45.6k"
+    assert plots.tick_text(1200) == "1,200"
     assert plots.tick_text(0) == "0" and plots.tick_text(-0.25) == "-0.25"
 
 
 def test_the_brief_asks_for_enough_replications():
     assert MIN_REPS >= 8
+
+
+# --- the Chinese brief in a real browser ------------------------------------------------------------
+SAMPLES = ("政策简报要点", "第二社区食堂")  # same length, different characters, all on the page
+
+
+def _shots(page, sample: str) -> bytes:
+    page.evaluate("t => { document.getElementById('title').textContent = t; }", sample)
+    return page.locator("#title").screenshot()
+
+
+def _system_has_cjk() -> bool:
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return True  # cannot tell: skip the control
+    return bool(out.strip())
+
+
+@pytest.mark.slow
+def test_chinese_brief_renders_cjk_text_in_chromium(tmp_path):
+    from test_dashboard import FLAGS, _chromium
+
+    from sim.cli import main
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    path = _chromium()
+    if path is None:
+        pytest.skip("Chromium is not installed and could not be installed (needs root and apt-get)")
+    if fonts.cjk_font() is None:
+        pytest.skip("no CJK font: the project's font dependency is not installed")
+    out = tmp_path / "out"
+    args = ["--lang", "zh", "compare", "baseline", "extra_canteen", "--reps", "2", "--days", "20"]
+    assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    page_html = next(out.rglob("brief.html")).read_text()
+    assert '<html lang="zh-CN">' in page_html and "@font-face" in page_html
+    assert "要点" in page_html and 'id="few-reps"' in page_html and "社区食堂" in page_html
+    # the same page without the embedded font: what a machine without CJK fonts would show
+    bare = (
+        page_html.replace('"govsim CJK", ', "").split("@font-face")[0]
+        + "body{"
+        + page_html.split("\nbody{", 1)[1]
+    )
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.set_content(page_html)
+        page.wait_for_function("document.fonts.status === 'loaded'")
+        assert page.evaluate("document.fonts.check('20px \"govsim CJK\"', '点单')")
+        assert "政策简报" in page.inner_text("h1") and page.locator("#few-reps").is_visible()
+        a, b = (_shots(page, s) for s in SAMPLES)
+        assert a != b, "different characters draw differently: real glyphs, not .notdef boxes"
+        page.screenshot(path=tmp_path / "brief_zh.png", full_page=True)
+        page.set_content(bare)
+        tofu_a, tofu_b = (_shots(page, s) for s in SAMPLES)
+        browser.close()
+    assert errors == []
+    assert a != tofu_a
+    if not _system_has_cjk():  # the control: without the font every character is the same box
+        assert tofu_a == tofu_b

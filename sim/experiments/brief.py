@@ -31,13 +31,12 @@ from .. import fonts, i18n
 from . import costs as cost_model
 from . import formatting as fmt
 from . import plots
+from .limits import MIN_REPS
 from .stats import EQUITY_OUTCOMES, HEADLINE, LEVEL, N_BOOT, outcome, verdict
 
 if TYPE_CHECKING:
     from .comparison import Comparison
 
-MIN_REPS = 8
-"""Replications per scenario below which the brief warns that its intervals are too rough."""
 CANTEEN_ROWS = (
     ("canteen_meals_per_day", "brief.canteen_meals"),
     ("canteen_cost_recovery", "brief.canteen_recovery"),

@@ -19,7 +19,7 @@ from ..argtypes import int_at_least, out_folder
 from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
-from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS
+from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS, MIN_REPS
 from .scenario import load_scenario, load_scenarios
 from .store import check_out, verify
 
@@ -67,7 +67,7 @@ def add_parsers(sub) -> None:
         metavar="SCENARIO",
         help="a name in scenarios/ or a .toml path; first = reference",
     )
-    _common(c, reps=4, days=365)
+    _common(c, reps=MIN_REPS, days=365)
     s = sub.add_parser(
         "sweep",
         help="grid or Latin-hypercube sweep over numeric levers; resumable",
@@ -128,6 +128,8 @@ def cmd_compare(args) -> int:
         raise InputError("compare: give at least two scenarios (the first is the reference)")
     options = _run_options(args)
     _warn_late_policies(scenarios, args.days)
+    if args.reps < MIN_REPS and not args.no_plots:
+        print(i18n.t("cli.few_reps", reps=args.reps, min=MIN_REPS), file=sys.stderr)
     comp = compare(scenarios, **options)
     print(headline_text(comp))
     _report(comp.result)

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import i18n
 from . import formatting as fmt
 from .executors import Executor
+from .limits import MIN_REPS
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
 from .stats import HEADLINE, cost_table, outcome_names, paired_differences, summaries
@@ -79,7 +80,7 @@ def compare(
     scenarios: Sequence[Scenario],
     *,
     out: Path | str,
-    reps: int = 4,
+    reps: int = MIN_REPS,
     days: int = 365,
     base_seed: int = 0,
     executor: Executor | None = None,

@@ -19,6 +19,7 @@ from ..errors import InputError
 from ..params import Params, estimate_memory
 
 MAX_REPS = 10_000  # replications per scenario
+MIN_REPS = 8  # replications per scenario the planner brief asks for (compare's default; fewer: a warning)
 MAX_RUNS = 100_000  # runs in one compare or sweep (scenarios or points x replications)
 MAX_WORKERS = 256  # worker processes
 MAX_LEVERS = 16  # levers of one sweep

@@ -64,6 +64,8 @@ def tick_text(v: float, _pos=None) -> str:
         return f"{v / 1e6:.3g}M"
     if a >= 1e4:
         return f"{v / 1e3:.3g}k"
+    if a >= 1e3:
+        return f"{v:,.0f}"
     return f"{v:.3g}"
 
 
