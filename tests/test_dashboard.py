@@ -179,8 +179,18 @@ def _charts(page, differs_from: list[str] | None = None) -> list[str]:
     return last
 
 
-def test_slider_reset_and_step_change_the_charts(browser, server, tmp_path):
+def _watched(browser) -> tuple:
+    """A page that records console errors and failed requests (status >= 400, or none at all)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    return page, problems
+
+
+def test_slider_reset_and_step_change_the_charts(browser, server, tmp_path):
+    page, problems = _watched(browser)
     page.goto(server)
     _wait_text(page, "days simulated: 0")
     start = _charts(page)
@@ -207,11 +217,46 @@ def test_slider_reset_and_step_change_the_charts(browser, server, tmp_path):
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
     shown = page.inner_text("body")
     assert "Traceback" not in shown and "govsim: error" not in shown
+    assert page.get_by_role("tab").count() == 0 and "PAGE 0" not in shown.upper()
+    assert problems == [], problems
+    page.close()
+
+
+def test_a_typed_number_applies_and_the_page_speaks_chinese(browser, server, tmp_path):
+    page, problems = _watched(browser)
+    page.goto(server)
+    _wait_text(page, "days simulated: 0")
+    # every slider shows its value in a number box beside it, which can be typed into
+    boxes = page.get_by_label("value", exact=True)
+    assert boxes.count() >= sum(1 for v in LEVERS.values() if v[0].startswith("Slider"))
+    label = page.get_by_role("slider", name=LEVERS["partner_units"][1])
+    lever = label.locator("xpath=ancestor::div[contains(@class,'govsim-lever')][1]")
+    box = lever.locator("xpath=following-sibling::*//input")
+    box.fill("33")
+    box.press("Enter")
+    page.get_by_role("button", name="Reset").click()
+    _wait_text(page, "Partner units per community: `33`".replace("`", ""))
+    slider_width = lever.locator(".v-slider__track-container").bounding_box()["width"]
+    assert slider_width > 250, f"slider {slider_width:.0f} px wide"
+    # the language switch: Chinese labels, drawn with the embedded CJK font (not .notdef boxes)
+    page.get_by_role("button", name="中文").click()
+    _wait_text(page, "已模拟天数")
+    assert "大党委" in page.inner_text("body") and "五社联动" in page.inner_text("body")
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    assert page.evaluate("document.fonts.check('16px \"govsim CJK\"', '大党委')")
+    title = page.locator(".v-toolbar__title", has_text="铁西区社区治理").first.element_handle()
+    shots = []
+    for sample in ("政策杠杆与模型", "运行控制随机种"):  # same length, different characters, all in the font
+        title.evaluate("(el, t) => { el.textContent = t; }", sample)
+        shots.append(title.screenshot())
+    assert shots[0] != shots[1], "different characters draw differently: real glyphs, not boxes"
+    page.screenshot(path=tmp_path / "dashboard_zh.png", full_page=True)
+    assert problems == [], problems
     page.close()
 
 
 def test_a_bad_value_shows_the_input_error_not_a_traceback(browser, server, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page, problems = _watched(browser)
     page.goto(server)
     _wait_text(page, "days simulated: 0")
     box = page.get_by_label("Other parameters", exact=False)
@@ -225,4 +270,5 @@ def test_a_bad_value_shows_the_input_error_not_a_traceback(browser, server, tmp_
     assert "Traceback" not in shown and shown.count("govsim: error") == 1
     _charts(page)
     page.screenshot(path=tmp_path / "dashboard_error.png", full_page=True)
+    assert problems == [], problems
     page.close()

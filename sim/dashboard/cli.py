@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 
+from .. import i18n
 from ..argtypes import parse_number
 from ..errors import InputError
 
@@ -90,6 +91,7 @@ def cmd_dashboard(args) -> int:
     check(args.host, args.port, args.allow_remote)
     print(f"govsim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
     cmd = command(args.host, args.port)
+    os.environ["GOVSIM_LANG"] = i18n.get_lang()  # the page's initial language (--lang or the environment)
     os.execv(cmd[0], cmd)  # the server replaces this process: signals reach it directly
     return 0  # not reached
 

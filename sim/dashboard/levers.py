@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from .. import i18n
 from ..errors import InputError
 from ..params import DISPATCH_RULES, Params
 
@@ -33,21 +34,22 @@ SEED_RANGE = (0, 99)
 EXTRA_LABEL = "Other parameters (key=value, comma-separated; see 'govsim params')"
 
 
-def model_params(defaults: Params | None = None) -> dict[str, Any]:
-    """Mesa SolaraViz ``model_params``: one control per lever, plus the seed and free text."""
+def model_params(defaults: Params | None = None, lang: str = "en") -> dict[str, Any]:
+    """Mesa SolaraViz ``model_params``: one control per lever, plus the seed and free text;
+    labels in ``lang`` (the catalogue's ``dashboard.<name>``)."""
     p = defaults or Params()
     out: dict[str, Any] = {
         "seed": {
             "type": "SliderInt",
-            "label": "Seed",
+            "label": i18n.t("dashboard.seed", lang),
             "value": 0,
             "min": SEED_RANGE[0],
             "max": SEED_RANGE[1],
         },
     }
-    for name, (kind, label, lo, hi, step) in LEVERS.items():
+    for name, (kind, _label, lo, hi, step) in LEVERS.items():
         value = getattr(p, name)
-        spec: dict[str, Any] = {"type": kind, "label": label, "value": value}
+        spec: dict[str, Any] = {"type": kind, "label": i18n.t(f"dashboard.{name}", lang), "value": value}
         if kind == "Select":
             spec["values"] = list(DISPATCH_RULES)
         elif kind == "Checkbox":
@@ -55,7 +57,7 @@ def model_params(defaults: Params | None = None) -> dict[str, Any]:
         else:
             spec.update(min=lo, max=hi, step=step)
         out[name] = spec
-    out["extra"] = {"type": "InputText", "label": EXTRA_LABEL, "value": ""}
+    out["extra"] = {"type": "InputText", "label": i18n.t("dashboard.extra", lang), "value": ""}
     return out
 
 
