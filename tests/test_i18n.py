@@ -95,3 +95,12 @@ def test_a_label_missing_in_one_language_falls_back_with_one_note(capsys):
     assert note_fallbacks(s, "en") == []
     z = parse_scenario({"name": "y", "label_zh": "只有中文"}, "y.toml", "y")
     assert z.text("en")[0] == "只有中文" and "label" in z.missing
+
+
+def test_every_glossary_term_is_in_the_sources_glossary():
+    from pathlib import Path
+
+    table = (Path(__file__).parents[1] / "docs" / "sources.md").read_text(encoding="utf-8")
+    glossary = table[table.index("## Glossary of the report's terms") :]
+    missing = [e["zh"] for e in i18n.glossary().values() if e["zh"] not in glossary]
+    assert missing == []

@@ -128,9 +128,9 @@ def cmd_compare(args) -> int:
         raise InputError("compare: give at least two scenarios (the first is the reference)")
     options = _run_options(args)
     _warn_late_policies(scenarios, args.days)
-    if args.reps < MIN_REPS and not args.no_plots:
-        print(i18n.t("cli.few_reps", reps=args.reps, min=MIN_REPS), file=sys.stderr)
     comp = compare(scenarios, **options)
+    if args.reps < MIN_REPS and not args.no_plots:  # after the run: bad input stays one line
+        print(i18n.t("cli.few_reps", reps=args.reps, min=MIN_REPS), file=sys.stderr)
     print(headline_text(comp))
     _report(comp.result)
     where = comp.files.get("brief", comp.files["differences"])
