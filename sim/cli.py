@@ -232,11 +232,13 @@ def _cmd_params(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
-    print(f"{'parameter':30s} {'default':>12s}  {'unit':22s} {'range':22s} tag  meaning")
+    name, default, unit, rng, tag, meaning = i18n.t("cli.params_head").split("|")
+    cols = (_pad(name, 30), _pad(default, 12, True), "", _pad(unit, 22), _pad(rng, 22), _pad(tag, 4), meaning)
+    print(" ".join(cols))
     for r in rows:
         head = f"{r['name']:30s} {r['default']!s:>12s}  {r['unit']:22s} {r['range']:22s}"
         print(f"{head} [{r['tag']}]  {r['doc']}")
-    print("\ntags: A = Tiexi report, S = published source, E = estimate (a parameter to sweep)")
+    print("\n" + i18n.t("cli.params_tags"))
     return 0
 
 
@@ -250,18 +252,32 @@ def _cmd_metrics(args) -> int:
             "headline": m.headline,
             "by_group": m.by_group,
             "definition": m.definition,
+            "smallest_difference": m.mid,
+            "smallest_difference_relative": m.mid_rel,
+            "smallest_difference_why": m.mid_why,
         }  # fmt: skip
         for m in metrics.METRICS
     ]
     if args.json:
         print(json.dumps({"groups": metrics.GROUP_DOCS, "metrics": rows}, indent=1, ensure_ascii=False))
         return 0
-    arrows = {"higher": "↑ better", "lower": "↓ better", "none": ""}
+    t = i18n.t
+    arrows = {"higher": t("cli.higher"), "lower": t("cli.lower"), "none": ""}
     for r in rows:
-        tag = " (by group)" if r["by_group"] else ""
-        head = f" [headline {r['headline']}]" if r["headline"] else ""
-        print(f"{r['name']:36s} [{r['unit']}] {arrows[r['direction']]:9s} {r['definition']}{tag}{head}")
-    print("\ngroups: " + "; ".join(f"{g} = {d}" for g, d in metrics.GROUP_DOCS.items()))
+        tag = t("cli.by_group") if r["by_group"] else ""
+        head = t("cli.headline_rank", rank=r["headline"]) if r["headline"] else ""
+        mid = r["smallest_difference"]
+        shown = f"{100 * mid:g} {t('unit.pp_short')}" if r["unit"] == "share" else f"{mid:g}"
+        mids = [shown] if mid else []
+        mids += [f"{r['smallest_difference_relative']:.0%}"] if r["smallest_difference_relative"] else []
+        matters = t("cli.matters", mid=" / ".join(mids)) if mids and r["direction"] != "none" else ""
+        label = i18n.outcome_label(r["name"], r["label"])
+        print(
+            f"{r['name']:36s} [{i18n.unit_label(r['unit'])}] {arrows[r['direction']]:9s} {label}: "
+            f"{r['definition']}{tag}{head}{matters}"
+        )
+    groups = "; ".join(f"{g} = {i18n.group_label(g)}" for g in metrics.GROUPS)
+    print("\n" + t("cli.groups", groups=groups))
     return 0
 
 

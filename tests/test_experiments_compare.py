@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape  # as the brief's Jinja2 template escapes
 
 from sim import InputError
 from sim.cli import main

@@ -353,23 +353,37 @@ def _provenance(comp: Comparison) -> tuple[list[tuple[str, object]], list[str]]:
     store = comp.result.store
     inv = store.manifest["invocations"][-1]
     git = inv.get("git", {})
+    t = i18n.t
+    res = comp.result
     facts = [
-        ("output folder", str(store.root)),
+        (t("prov.output_folder"), str(store.root)),
         (
-            "runs",
-            f"{len(comp.result.specs)} ({len(comp.result.computed)} computed now, "
-            f"{len(comp.result.cached)} from the cache, {len(comp.result.failed)} failed)",
+            t("prov.runs"),
+            t(
+                "prov.runs_text",
+                total=len(res.specs),
+                computed=len(res.computed),
+                cached=len(res.cached),
+                failed=len(res.failed),
+            ),
+        ),  # fmt: skip
+        (t("prov.reps_days"), f"{comp.reps} × {comp.days}"),
+        (t("prov.seeds"), ", ".join(f"{k}: {v}" for k, v in inv.get("seeds", {}).items())),
+        (t("prov.base_seed"), inv.get("base_seed")),
+        (
+            t("prov.executor"),
+            t(
+                "prov.executor_text",
+                executor=inv.get("executor"),
+                workers=inv.get("workers") or t("prov.all_cores"),
+            ),
         ),
-        ("replications × days", f"{comp.reps} × {comp.days}"),
-        ("seeds (replication: seed)", ", ".join(f"{k}: {v}" for k, v in inv.get("seeds", {}).items())),
-        ("base seed", inv.get("base_seed")),
-        ("executor", f"{inv.get('executor')} (workers {inv.get('workers') or 'all cores'})"),
-        ("code version (hash of sim/)", inv.get("code_version")),
-        ("git revision", f"{git.get('revision')}{' + uncommitted changes' if git.get('dirty') else ''}"),
-        ("started / finished", f"{inv.get('started')} / {inv.get('finished') or 'still running'}"),
-        ("versions", ", ".join(f"{k} {v}" for k, v in inv.get("versions", {}).items() if v)),
-        ("scenario hashes", ", ".join(f"{s.name} {s.hash}" for s in comp.scenarios)),
-        ("CJK font", str(fonts.cjk_family() or "none")),
+        (t("prov.code_version"), inv.get("code_version")),
+        (t("prov.git"), f"{git.get('revision')}{t('prov.git_dirty') if git.get('dirty') else ''}"),
+        (t("prov.times"), f"{inv.get('started')} / {inv.get('finished') or t('prov.still_running')}"),
+        (t("prov.versions"), ", ".join(f"{k} {v}" for k, v in inv.get("versions", {}).items() if v)),
+        (t("prov.hashes"), ", ".join(f"{s.name} {s.hash}" for s in comp.scenarios)),
+        (t("prov.font"), str(fonts.cjk_family() or t("prov.font_none"))),
     ]
     fails = [
         f"{s.scenario.name} replication {s.rep}: {comp.result.failed[s.key]}"
