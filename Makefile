@@ -19,6 +19,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,viz]'
+	@$(PY) -m pip install --quiet -e '.[cjk]' >/dev/null 2>&1 || echo "warning: could not install the CJK font (govsim[cjk]); Chinese output falls back to English"
 	@touch $(STAMP)
 
 venv: $(STAMP)

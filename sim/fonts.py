@@ -1,10 +1,11 @@
 """A CJK font for plots, the brief and the dashboard, found without fixed paths.
 
 Where it comes from, in order: ``GOVSIM_CJK_FONT`` (a font file, or ``none`` to
-run as if there were no CJK font), the font package the project depends on
-(``cvttf-notosanscjk-regular`` on the package index ships Noto Sans CJK as an
-OTF inside the Python package), then any CJK family matplotlib's font manager
-already knows from the system (e.g. Debian's ``fonts-noto-cjk``). The file is
+run as if there were no CJK font), the font package of the project's ``cjk``
+extra, which ``make`` installs (``cvttf-notosanscjk-regular`` on the package
+index ships Noto Sans CJK as an OTF inside the Python package), then any CJK
+family matplotlib's font manager already knows from the system (e.g. Debian's
+``fonts-noto-cjk``). The file is
 registered with :data:`matplotlib.font_manager.fontManager` by ``addfont``.
 
 Without one, Chinese output would be boxes; :func:`output_lang` then says so in
