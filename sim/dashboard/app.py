@@ -130,16 +130,21 @@ def StatusCard(model: DashboardModel, lang: str = "en") -> None:
 
 
 @solara.component
-def NetworkView(model: DashboardModel) -> None:
+def NetworkView(model: DashboardModel, lang: str = "en") -> None:
     """The neighbourhood network of one grid, coloured by the chosen state."""
     update_counter.get()
     n_grids = len(model.pop.grid_community)
+    names = {network_view.state_label(s, lang): s for s in network_view.STATES}
+    shown = network_view.state_label(colour_by.value, lang)
     with solara.Row():
-        solara.Select("colour by", value=colour_by, values=list(network_view.STATES), dense=True)
-        solara.Select("grid", value=grid_shown, values=list(range(n_grids)), dense=True)
-    sample = network_view.sample_neighbourhood(model, grid=min(grid_shown.value, n_grids - 1))
+        solara.Select(
+            i18n.t("network.colour_by", lang), value=shown, values=list(names),
+            on_value=lambda v: colour_by.set(names[v]), dense=True,
+        )  # fmt: skip
+        solara.Select(i18n.t("network.grid", lang), value=grid_shown, values=list(range(n_grids)), dense=True)
+    sample = network_view.sample_neighbourhood(model, grid=min(grid_shown.value, n_grids - 1), lang=lang)
     solara.Text(sample.note, style={"font-size": "0.75em", "color": "#555"})
-    fig = network_view.draw(model, sample, colour_by.value)
+    fig = network_view.draw(model, sample, colour_by.value, lang=lang)
     solara.FigureMatplotlib(fig, format="png")
 
 
@@ -244,9 +249,8 @@ def Page() -> None:
                 render_interval=render,
                 use_threads=threads,
             )
-            solara.SliderInt(
-                t("dashboard.render_interval"), value=render, min=1, max=100, thumb_label="always"
-            )
+            interval = {"type": "SliderInt", "label": t("dashboard.render_interval"), "min": 1, "max": 100}
+            LeverInput(interval, render.value, render.set, lang)
         with solara.Card(t("dashboard.parameters")):
             for name, spec in specs.items():
 
@@ -259,7 +263,7 @@ def Page() -> None:
         with solara.Card(style={"height": "470px"}):
             StatusCard(m, lang)
         with solara.Card(style={"height": "470px"}):
-            NetworkView(m)
+            NetworkView(m, lang)
     with solara.Columns([1, 1]):
         with solara.Card():
             LoopChart(m, lang)

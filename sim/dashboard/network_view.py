@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .. import fonts, i18n
 from ..needs import UNMET
 from ..providers import ProviderState
 
@@ -25,15 +27,21 @@ if TYPE_CHECKING:
     from ..model import GovModel
 
 MAX_NODES = 450
-VOLUNTEER_LABELS = ("not a volunteer", "active volunteer", "inactive volunteer", "dropped out")
+VOLUNTEER_LABELS = ("not_volunteer", "active", "inactive", "dropped")  # catalogue ids network.<id>
 VOLUNTEER_COLOURS = ("#d9d9d9", "#2a9d4b", "#f0a202", "#6a3d9a")
-# state name -> (label, colormap, vmin, vmax); vmax None = from the data
+# state name -> (catalogue id of its label, colormap, vmin, vmax); vmax None = from the data.
+# The names are the English of the catalogue's network.<id> ("unmet need" = network.unmet_need).
 STATES = {
-    "unmet need": ("unmet needs so far (count)", "Reds", 0.0, None),
-    "satisfaction": ("true satisfaction (0-1)", "RdYlGn", 0.0, 1.0),
-    "trust": ("trust in the committee (0-1)", "RdYlGn", 0.0, 1.0),
-    "volunteer status": ("volunteer status", ListedColormap(VOLUNTEER_COLOURS), -0.5, 3.5),
+    "unmet need": ("unmet_label", "Reds", 0.0, None),
+    "satisfaction": ("satisfaction_label", "RdYlGn", 0.0, 1.0),
+    "trust": ("trust_label", "RdYlGn", 0.0, 1.0),
+    "volunteer status": ("volunteer_label", ListedColormap(VOLUNTEER_COLOURS), -0.5, 3.5),
 }
+
+
+def state_label(state: str, lang: str = "en") -> str:
+    """A state's name in ``lang`` (the Select's entries)."""
+    return i18n.t(f"network.{state.replace(' ', '_')}", lang)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,9 @@ class Sample:
     note: str
 
 
-def sample_neighbourhood(model: GovModel, grid: int = 0, max_nodes: int = MAX_NODES) -> Sample:
+def sample_neighbourhood(
+    model: GovModel, grid: int = 0, max_nodes: int = MAX_NODES, lang: str = "en"
+) -> Sample:
     """Residents of whole buildings of ``grid``, in building order, at most ``max_nodes`` of them.
 
     All residents are shown when the model has no more than ``max_nodes``.
@@ -55,19 +65,16 @@ def sample_neighbourhood(model: GovModel, grid: int = 0, max_nodes: int = MAX_NO
     if not 0 <= grid < n_grids:
         grid = 0
     if pop.n <= max_nodes:
-        return Sample(
-            np.arange(pop.n), grid, f"All {pop.n:,} residents shown. Squares: elderly living alone."
-        )
+        return Sample(np.arange(pop.n), grid, i18n.t("network.all_shown", lang, n=f"{pop.n:,}"))
     rows = np.flatnonzero(pop.grid == grid)
     buildings, counts = np.unique(pop.building[rows], return_counts=True)
     keep = buildings[np.cumsum(counts) <= max_nodes]
     # A single building larger than the cap: its first residents.
     nodes = rows[np.isin(pop.building[rows], keep)] if len(keep) else rows[:max_nodes]
-    note = (
-        f"Sample: {len(nodes):,} of {pop.n:,} residents ({len(keep)} of {len(buildings)} buildings "
-        f"of grid {grid}, community {int(pop.grid_community[grid])}); ties to residents outside "
-        "the sample are not drawn. Squares: elderly living alone."
-    )
+    note = i18n.t(
+        "network.sample", lang, k=f"{len(nodes):,}", n=f"{pop.n:,}", b=len(keep), buildings=len(buildings),
+        grid=grid, community=int(pop.grid_community[grid]),
+    )  # fmt: skip
     return Sample(nodes, grid, note)
 
 
@@ -133,9 +140,16 @@ def draw(
     state: str,
     pos: dict[int, np.ndarray] | None = None,
     fig: Figure | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Draw the sample's ties and residents coloured by ``state``; elderly living alone as squares."""
-    label, cmap, vmin, vmax = STATES[state]
+    with rc_context({"font.family": fonts.families()}):  # text objects keep the CJK-capable family list
+        return _draw(model, sample, state, pos, fig, lang)
+
+
+def _draw(model, sample, state, pos, fig, lang) -> Figure:
+    key, cmap, vmin, vmax = STATES[state]
+    label = i18n.t(f"network.{key}", lang)
     graph = model.net.to_networkx(model.pop, nodes=sample.nodes)
     pos = pos if pos is not None else layout(model, sample.nodes)
     pos = {k: v for k, v in pos.items() if k in graph}
@@ -161,7 +175,15 @@ def draw(
             )  # fmt: skip
     if state == "volunteer status":
         handles = [
-            Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                color=c,
+                markeredgecolor="#333333",
+                label=i18n.t(f"network.{t}", lang),
+            )
             for c, t in zip(VOLUNTEER_COLOURS, VOLUNTEER_LABELS, strict=True)
         ]
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
@@ -169,6 +191,6 @@ def draw(
         bar = fig.colorbar(artist, ax=ax, shrink=0.8)
         bar.set_label(label, fontsize=7)
         bar.ax.tick_params(labelsize=7)
-    ax.set_title(f"After {model.steps} days: residents coloured by {label}", fontsize=9)
+    ax.set_title(i18n.t("network.title", lang, days=model.steps, label=label), fontsize=9)
     ax.set_axis_off()
     return fig
