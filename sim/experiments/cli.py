@@ -161,7 +161,7 @@ def cmd_sweep(args) -> int:
     with_pts = res.points[cols]
     print(with_pts.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     _report(res.result)
-    print(f"sweep tables: {res.folder}")
+    print(i18n.t("cli.sweep_at", path=res.folder))
     return _status(res.result, options["command"])
 
 
