@@ -170,6 +170,17 @@ def _width(text: str) -> int:
     return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
 
 
+def _cut(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-1]
+    return text
+
+
+def _group_head(group: str) -> str:
+    """A column head: the group's key in English (as in the output files), its name in Chinese."""
+    return group if i18n.get_lang() == "en" else i18n.group_label(group)
+
+
 def _pad(text: str, width: int, right: bool = False) -> str:
     fill = " " * max(width - _width(text), 0)
     return fill + text if right else text + fill
@@ -187,14 +198,15 @@ def summary_table(summary: dict[str, float], residents: int, days: int, params: 
             days=days,
             rule=params.dispatch_rule,
         ),
-        _pad("", 32) + "".join(_pad(i18n.group_label(g)[:16], 17, True) for g in groups),
+        _pad("", 32) + "".join(_pad(_cut(_group_head(g), 16), 17, True) for g in groups),
     ]
     for key, label, unit, fmt in _HEADLINE:
         cells = []
         for g in groups:
             v = summary.get(key if g == "all" else f"{key}.{g}")
             cells.append("-" if v is None or v != v else fmt.format(v))
-        name = f"{i18n.outcome_label(key, label)} ({i18n.unit_label(unit)})"
+        name = i18n.outcome_label(key, label)
+        name = f"{name.lower() if i18n.get_lang() == 'en' else name} ({i18n.unit_label(unit)})"
         lines.append(_pad(name, 32) + "".join(_pad(c, 17, True) for c in cells))
     s = summary
     lines += [
