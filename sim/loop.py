@@ -256,25 +256,6 @@ def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
     )
 
 
-def _accept_prob(model: GovModel, prov, dist_km, fetch):
-    """Chance a provider accepts: volunteers by motivation, notifications, distance
-    and, for meal deliveries, the way to the canteen (``fetch``, in logits)."""
-    p, pr = model.params, model.providers
-    logit = (
-        p.accept_base
-        + p.accept_motivation_weight * (pr.motivation[prov] - 0.5)
-        - p.accept_notification_weight * pr.notified_month[prov]
-        - p.accept_distance_weight * dist_km
-        - fetch
-    )
-    prob = _sigmoid(logit)
-    fetch_factor = np.exp(-fetch)  # units and staff also find far deliveries harder
-    prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob * fetch_factor, prob)
-    kind = pr.kind[prov]
-    staff = (kind == ProviderKind.SOCIAL_WORKER) | (kind == ProviderKind.CARE_STAFF)
-    return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
-
-
 def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     """Rounds of proposals: each open order asks its best remaining candidate.
 
@@ -282,13 +263,13 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     provider considers only the highest-priority proposal it receives. Before each
     round, candidates whose remaining hours this month or today (``*_hours_day``) no
     longer fit the order are dropped, so an order moves on to its next candidate
-    instead of waiting for a provider who is full.
+    instead of waiting for a provider who is full. The rounds work on a shrinking
+    index of the pairs still live (neither proposed nor of an order already taken).
     """
     p, b, pr, day = model.params, model.needs, model.providers, model.day
     hours = model.hours_by_type[b.type[open_ids]]
     day_cap = np.array([p.volunteer_hours_day, p.unit_hours_day, p.staff_hours_day, p.staff_hours_day])
     left_today = day_cap[pr.kind]  # nobody has served yet today: dispatch runs once a day
-    alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
     sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
@@ -296,24 +277,28 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     # Per pair, drawn once (keyed by need, provider and day: the same in whichever round).
     need_of = open_ids[pair_o]
     pair_u = model.streams.uniform("accept", b.key[need_of], pr.ident[pair_p], day)
-    pair_r = b.resident[need_of]
-    pair_dist = _distance_km(model, pair_p, pair_r)
-    pair_fetch = p.delivery_distance_weight * _delivery_km(model, pair_r, b.type[need_of])
-    while True:
-        alive &= (pr.hours_used[pair_p] + pair_h <= pr.hours_month[pair_p]) & (pair_h <= left_today[pair_p])
-        idx = np.flatnonzero(alive & ~assigned[pair_o])
-        if len(idx) == 0:
+    accept = _Acceptance(model, pair_p, b.resident[need_of], b.type[need_of])
+    live = np.arange(len(pair_o))
+    while len(live):
+        lp, lh = pair_p[live], pair_h[live]
+        live = live[
+            (pr.hours_used[lp] + lh <= pr.hours_month[lp]) & (lh <= left_today[lp]) & ~assigned[pair_o[live]]
+        ]
+        if len(live) == 0:
             break
-        o = pair_o[idx]
-        first = np.ones(len(idx), bool)
+        o = pair_o[live]
+        first = np.ones(len(live), bool)
         first[1:] = o[1:] != o[:-1]
-        prop = idx[first]
-        _, one_each = np.unique(pair_p[prop], return_index=True)
-        prop = prop[np.sort(one_each)]
+        at = np.flatnonzero(first)
+        _, one_each = np.unique(pair_p[live[at]], return_index=True)
+        at = at[np.sort(one_each)]
+        prop = live[at]
+        first[:] = True
+        first[at] = False
+        live = live[first]  # proposed pairs are spent, whatever the answer
         pv, o = pair_p[prop], pair_o[prop]
-        alive[prop] = False
         pr.notified_month[pv] += 1
-        yes = pair_u[prop] < _accept_prob(model, pv, pair_dist[prop], pair_fetch[prop])
+        yes = pair_u[prop] < accept.prob(prop, pv)
         pr.declines_month[pv[~yes]] += 1
         pv, o = pv[yes], o[yes]
         assigned[o] = True
@@ -325,6 +310,39 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
         b.day_accepted[ids] = day
         lag = np.where(b.type[ids] == NeedType.REPAIR, p.repair_lag_days, 0)
         b.day_due[ids] = day + lag
+
+
+class _Acceptance:
+    """Chance a provider accepts an order (:func:`_accept_prob`), with everything but the
+    provider's notifications this month computed once per pair for the day's rounds."""
+
+    def __init__(self, model: GovModel, pair_p, r, kind) -> None:
+        p, pr = model.params, model.providers
+        self.model = model
+        fetch = p.delivery_distance_weight * _delivery_km(model, r, kind)
+        self.base = p.accept_base + p.accept_motivation_weight * (pr.motivation[pair_p] - 0.5)
+        self.dist = p.accept_distance_weight * _distance_km(model, pair_p, r)
+        self.fetch = fetch
+        k = pr.kind[pair_p]
+        self.volunteer = k == ProviderKind.VOLUNTEER
+        factor = np.exp(-fetch)  # units and staff also find far deliveries harder
+        self.fixed = np.where(
+            k == ProviderKind.UNIT, p.unit_accept_prob * factor, p.staff_accept_prob * factor
+        )
+
+    def prob(self, prop, pv):
+        p, pr = self.model.params, self.model.providers
+        out = self.fixed[prop]
+        v = self.volunteer[prop]
+        i = prop[v]
+        logit = (
+            self.base[i]
+            - p.accept_notification_weight * pr.notified_month[pv[v]]
+            - self.dist[i]
+            - self.fetch[i]
+        )
+        out[v] = _sigmoid(logit)
+        return out
 
 
 def serve(model: GovModel) -> None:
