@@ -41,8 +41,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The benchmark, then the community-year, district-year and demo comparison timed side by
+# side with BEFORE, the last revision before spin-up and scarce capacity (docs/performance.md).
+BEFORE ?= c3b0c5c
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/versus.py $(BEFORE) HEAD --reps 3 --district --district-reps 1 --comparison --comparison-reps 3
 
 # Two revisions side by side: make bench-versus OLD=<commit> [NEW=HEAD]
 bench-versus: $(STAMP)
