@@ -308,7 +308,7 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
         return (pr.hours_used[pv] + h <= pr.hours_month[pv]) & (h <= left_today[pv])
 
     rounds = _rounds_by_pointer if len(pair_o) >= POINTER_ROUNDS_FROM else _rounds_by_pairs
-    for prop in rounds(pair_o, pair_p, pair_h, assigned, fits):
+    for prop in rounds(pair_o, pair_p, pair_h, assigned, fits, pr.n):
         pv, o = pair_p[prop], pair_o[prop]
         pr.notified_month[pv] += 1
         yes = pair_u[prop] < accept.prob(prop, pv)
@@ -325,14 +325,15 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
         b.day_due[ids] = day + lag
 
 
-def _one_per_provider(pv: np.ndarray) -> np.ndarray:
+def _one_per_provider(pv: np.ndarray, providers: int) -> np.ndarray:
     """Positions of the first (highest-priority) proposal to each provider, in order."""
-    _, first = np.unique(pv, return_index=True)
-    first.sort()
-    return first
+    pos = np.arange(len(pv))
+    first = np.full(providers, len(pv))
+    np.minimum.at(first, pv, pos)
+    return pos[first[pv] == pos]
 
 
-def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits):
+def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits, providers):
     """Each round's proposals from a shrinking index of the live pairs (not yet proposed, of
     an order still waiting, with a provider who has room): cheap when the day is small."""
     live = np.arange(len(pair_o))
@@ -344,7 +345,7 @@ def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits):
         first = np.ones(len(live), bool)
         first[1:] = o[1:] != o[:-1]
         at = np.flatnonzero(first)
-        at = at[_one_per_provider(pair_p[live[at]])]
+        at = at[_one_per_provider(pair_p[live[at]], providers)]
         prop = live[at]
         first[:] = True
         first[at] = False
@@ -352,7 +353,7 @@ def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits):
         yield prop
 
 
-def _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits):
+def _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits, providers):
     """Each round's proposals from a pointer per order to its best candidate not yet spent
     or found full. Hours only fill up during a day, so a candidate found full stays full
     and a pointer only moves forward: a round touches the waiting orders, not every pair."""
@@ -371,7 +372,7 @@ def _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits):
         if len(waiting) == 0:
             return
         q = ptr[waiting]
-        at = _one_per_provider(pair_p[q])
+        at = _one_per_provider(pair_p[q], providers)
         ptr[waiting[at]] += 1  # spent, whatever the answer
         yield q[at]
         waiting = waiting[(ptr[waiting] < end[waiting]) & ~assigned[waiting]]
