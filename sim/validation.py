@@ -347,14 +347,13 @@ def mean_sd(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
 
 
-def paired_sds(per_value: Sequence[Sequence[float]]) -> list[float]:
-    """For each value, the sd over seeds of its difference from the first value on the same
-    seed (common random numbers: the noise in comparing the two); NaN for the first value,
-    for a value with fewer than two finite differences, and for all when the first has none."""
-    ref = per_value[0]
+def step_sds(per_value: Sequence[Sequence[float]]) -> list[float]:
+    """For each value, the sd over seeds of the step from the previous value on the same seed
+    (common random numbers: the noise in comparing neighbouring values); NaN for the first
+    value and for a step with fewer than two seeds where both values are finite."""
     out = [math.nan]
-    for vals in per_value[1:]:
-        d = [a - b for a, b in zip(vals, ref, strict=True) if not (math.isnan(a) or math.isnan(b))]
+    for prev, vals in zip(per_value, per_value[1:], strict=False):
+        d = [a - b for a, b in zip(vals, prev, strict=True) if not (math.isnan(a) or math.isnan(b))]
         out.append(statistics.stdev(d) if len(d) > 1 else math.nan)
     return out
 
@@ -363,7 +362,7 @@ def verdict(means: Sequence[float], sds: Sequence[float]) -> str:
     """The verdict on an outcome's means over increasing values: graded, flat or non-monotone.
 
     ``noise`` is the pooled sd (root mean square of the finite ``sds``; the lever table passes
-    the sd of each value's paired difference from the first, :func:`paired_sds`). Flat: the means span
+    the sd of each step between neighbouring values on the same seed, :func:`step_sds`). Flat: the means span
     no more than ``GRADED_SD`` x noise. Graded: they span more, and no step between two values
     (consecutive or not) goes against the trend from the first to the last value by more than
     ``MONOTONE_SD`` x noise. Otherwise non-monotone. Values with NaN means are skipped; fewer
@@ -763,9 +762,9 @@ def section_levers(config: Config, results, levers: Sequence[Lever], skipped: Se
         "",
         f"Every parameter marked as a lever and every scenario in scenarios/, on paired seeds "
         f"0-{config.seeds - 1}, one measured window of {config.window_days} days after each value's own "
-        f"spin-up. The noise of a dose-response on paired seeds is that of the paired differences: "
-        f"*sd* is the sd over seeds of each value's difference from the first value on the same seed, "
-        f"pooled over values (the seeds' own spread, shown as ± in the tables, is not what varies "
+        f"spin-up. The noise of a dose-response on paired seeds is that of its steps: *sd* is the sd "
+        f"over seeds of the step from one value to the next on the same seed, pooled over the steps "
+        f"(root mean square; the seeds' own spread, shown as ± in the tables, is not what varies "
         f"between two values of one seed). Verdict on the intended outcome: *flat* if its means span "
         f"no more than {_f(GRADED_SD)} sd; *graded* if they span more and no step between two values "
         f"goes against the trend by more than {_f(MONOTONE_SD)} sd; else *non-monotone*. "
@@ -788,7 +787,7 @@ def section_levers(config: Config, results, levers: Sequence[Lever], skipped: Se
                 else f" {_pm(_values(results, run, 'unmet_need_rate'))} |"
             )
             rows.append(f"| {label} | {_pm(vals)} |{unmet}")
-        sds = paired_sds(per_value)
+        sds = step_sds(per_value)
         v = verdict(means, sds)
         out.append(f"| {lv.name} | {lv.kind} | {lv.target} | {v} | {_direction(means, lv.target)} |")
         key = (
