@@ -14,6 +14,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError
 
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
@@ -1552,6 +1554,10 @@ class Params:
     unit_hour_value: float = _p(40.0, "yuan/hour", 0, 1000, "E", "value of donated unit labour", eq="cost")
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # numpy scalars (np.int64, np.float64, np.str_) as Python's
+            value = getattr(self, f.name)
+            if plain(value) is not value:
+                object.__setattr__(self, f.name, plain(value))
         self._check_district()
         for f in dataclasses.fields(self):
             _check_value(f, getattr(self, f.name))
@@ -1604,6 +1610,29 @@ class Params:
         """Apply ``key -> text`` overrides (from ``--set``), parsing each by its type."""
         return self.replace(**{k: parse_value(k, v) for k, v in pairs.items()})
 
+    def with_household_mix(self, **shares: Any) -> Params:
+        """Set some ``hh_*`` household shares and scale the others in proportion so that all
+        eight still sum to 1 (how a design varies one share at a time).
+
+        Raises:
+            InputError: a key that is not a household share, a share outside [0, 1], or
+                given shares summing above 1 (or below 1 when they are all eight).
+        """
+        for key, value in shares.items():
+            if key not in HOUSEHOLD_TYPES:
+                _spec(key)  # an unknown name gets the closest names
+                raise InputError(f"'{key}' is not a household share; allowed: {', '.join(HOUSEHOLD_TYPES)}")
+            _check_value(_spec(key), plain(value))
+        given = sum(plain(v) for v in shares.values())
+        rest = [k for k in HOUSEHOLD_TYPES if k not in shares]
+        before = sum(getattr(self, k) for k in rest)
+        if given > 1 + 1e-12 or (not rest and abs(given - 1) > HOUSEHOLD_MIX_TOLERANCE):
+            raise InputError(f"household shares {', '.join(shares)} sum to {given:.6g}; expected at most 1")
+        if rest and before <= 0 and given < 1:
+            raise InputError(f"the other household shares are all 0: they cannot make up {1 - given:.6g}")
+        scale = (1 - given) / before if rest and before > 0 else 0.0
+        return self.replace(**shares, **{k: getattr(self, k) * scale for k in rest})
+
 
 HOUSEHOLD_TYPES = (
     "hh_elder_alone",
@@ -1647,6 +1676,18 @@ def allowed(f: dataclasses.Field) -> str:
     return f"{kind} in [{m['lo']}, {m['hi']}] {m['unit']}"
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python scalar of the same kind (``np.int64`` -> int,
+    ``np.float64`` -> float, ``np.bool_`` -> bool, ``np.str_`` -> str); anything else unchanged.
+
+    The checks then treat it exactly as the Python value: ``np.float64(3.0)`` for an integer
+    parameter is refused like ``3.0``, ``np.bool_(True)`` like ``True``.
+    """
+    if isinstance(value, np.bool_ | np.integer | np.floating | np.str_):
+        return value.item()
+    return value
+
+
 def _check_value(f: dataclasses.Field, value: Any) -> None:
     m = f.metadata
     ok_type = {
@@ -1665,7 +1706,7 @@ def _check_value(f: dataclasses.Field, value: Any) -> None:
 def check_like(param: str, value: Any, label: str) -> None:
     """Validate ``value`` by parameter ``param``'s type and range; errors name ``label``."""
     try:
-        _check_value(_spec(param), value)
+        _check_value(_spec(param), plain(value))
     except InputError as err:
         raise InputError(str(err).replace(f"parameter '{param}'", label)) from None
 
@@ -1684,9 +1725,23 @@ def parse_value(key: str, text: str) -> Any:
     return text
 
 
+def param_type(f: dataclasses.Field) -> str:
+    """A parameter's type for clients: ``int``, ``float``, ``bool`` or ``choice``."""
+    if f.metadata["choices"]:
+        return "choice"
+    return f.type if isinstance(f.type, str) else f.type.__name__
+
+
 def describe() -> list[dict[str, Any]]:
-    """Every parameter as a record: name, default, unit, range, tag, doc, eq (its submodel)
-    and build (read only when the model is built)."""
+    """Every parameter as a record (what ``govsim params --json`` prints), one per field:
+
+    ``name``; ``type`` (``int``, ``float``, ``bool`` or ``choice``); ``default``; ``unit``;
+    ``min`` and ``max`` (numbers, or None for a choice); ``choices`` (a list, or None);
+    ``range`` (the same bounds as text, for people); ``tag`` (provenance A/S/E); ``doc``;
+    ``eq`` (its submodel); ``build_only`` (read only when the model is built; also as
+    ``build``); ``lever`` (the outcome a policy lever targets, or None); ``prior`` (a
+    distribution for uncertainty analysis, or None: none is declared yet).
+    """
     rows = []
     for f in dataclasses.fields(Params):
         m = f.metadata
@@ -1694,14 +1749,20 @@ def describe() -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": f.name,
+                "type": param_type(f),
                 "default": f.default,
                 "unit": m["unit"],
+                "min": m["lo"],
+                "max": m["hi"],
+                "choices": list(m["choices"]) if m["choices"] else None,
                 "range": rng,
                 "tag": m["tag"],
                 "doc": m["doc"],
                 "eq": m["eq"],
+                "build_only": m["build"],
                 "build": m["build"],
-                "lever": m["lever"],
+                "lever": m["lever"] or None,
+                "prior": m.get("prior"),
             }
         )
     return rows
