@@ -1610,28 +1610,42 @@ class Params:
         """Apply ``key -> text`` overrides (from ``--set``), parsing each by its type."""
         return self.replace(**{k: parse_value(k, v) for k, v in pairs.items()})
 
-    def with_household_mix(self, **shares: Any) -> Params:
-        """Set some ``hh_*`` household shares and scale the others in proportion so that all
-        eight still sum to 1 (how a design varies one share at a time).
+    @staticmethod
+    def share_groups() -> tuple[tuple[str, ...], ...]:
+        """Parameters that are shares of one whole and must sum to 1: the eight ``hh_*``
+        household shares and each triple of skill-level shares."""
+        return (HOUSEHOLD_TYPES, *SKILL_SHARES)
+
+    def with_shares(self, **shares: Any) -> Params:
+        """Set some shares of :meth:`share_groups` and scale the other shares of their group in
+        proportion so that each group still sums to 1 (how a design varies one share at a
+        time; ``Params().with_shares(hh_elder_alone=0.2)``).
 
         Raises:
-            InputError: a key that is not a household share, a share outside [0, 1], or
-                given shares summing above 1 (or below 1 when they are all eight).
+            InputError: a key that is not such a share, a share outside [0, 1], given shares
+                of a group summing above 1, or the whole group given and not summing to 1.
         """
+        changes: dict[str, Any] = {}
         for key, value in shares.items():
-            if key not in HOUSEHOLD_TYPES:
-                _spec(key)  # an unknown name gets the closest names
-                raise InputError(f"'{key}' is not a household share; allowed: {', '.join(HOUSEHOLD_TYPES)}")
+            _spec(key)  # an unknown name gets the closest name
+            if not any(key in g for g in self.share_groups()):
+                allowed = "; ".join(", ".join(g) for g in self.share_groups())
+                raise InputError(f"'{key}' is not a share of a group that sums to 1; those are: {allowed}")
             _check_value(_spec(key), plain(value))
-        given = sum(plain(v) for v in shares.values())
-        rest = [k for k in HOUSEHOLD_TYPES if k not in shares]
-        before = sum(getattr(self, k) for k in rest)
-        if given > 1 + 1e-12 or (not rest and abs(given - 1) > HOUSEHOLD_MIX_TOLERANCE):
-            raise InputError(f"household shares {', '.join(shares)} sum to {given:.6g}; expected at most 1")
-        if rest and before <= 0 and given < 1:
-            raise InputError(f"the other household shares are all 0: they cannot make up {1 - given:.6g}")
-        scale = (1 - given) / before if rest and before > 0 else 0.0
-        return self.replace(**shares, **{k: getattr(self, k) * scale for k in rest})
+        for group in self.share_groups():
+            given = {k: plain(v) for k, v in shares.items() if k in group}
+            if not given:
+                continue
+            rest = [k for k in group if k not in given]
+            total, before = sum(given.values()), sum(getattr(self, k) for k in rest)
+            if total > 1 + 1e-12 or (not rest and abs(total - 1) > 1e-9):
+                raise InputError(f"shares {', '.join(given)} sum to {total:.6g}; expected at most 1")
+            if rest and before <= 0 and total < 1:
+                others = ", ".join(rest)
+                raise InputError(f"{others} are all 0: they cannot make up the rest of {', '.join(given)}")
+            scale = (1 - total) / before if rest and before > 0 else 0.0
+            changes |= given | {k: getattr(self, k) * scale for k in rest}
+        return self.replace(**changes)
 
 
 HOUSEHOLD_TYPES = (
