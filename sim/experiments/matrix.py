@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import spinup
 from ..errors import InputError
+from ..progress import bar as progress_bar
 from .executors import Executor, Task
 from .limits import check_reps, plan_workers
 from .scenario import Scenario
@@ -193,14 +194,4 @@ def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
 
 
 def _bar(total: int, enabled: bool, desc: str = "runs"):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="run",
-        file=sys.stderr,
-        disable=not enabled or total == 0,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
+    return progress_bar(total, desc, "run", enabled=enabled)
