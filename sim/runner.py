@@ -21,6 +21,7 @@ from .params import Params, plain
 from .policies import Policy
 from .providers import ProviderKind, ProviderState
 from .services.projects import ProjectState
+from .versions import versions as environment
 
 
 @dataclass
@@ -249,6 +250,7 @@ def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
         "days": result.days,
         "residents": result.residents,
         "params": asdict(result.params),
+        "environment": environment(),
     }
     atomic_write(run_json, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n"))
     if fmt == "csv":
