@@ -59,6 +59,13 @@ def test_numpy_values_are_taken_and_refused_like_python_ones():
         with pytest.raises(InputError, match=expected):
             Params(**bad)
     assert run(SMALL, seed=np.int64(2), days=np.int64(3)).days == 3
+    from sim.experiments import build_matrix, load_scenario
+
+    base = [load_scenario("baseline")]
+    specs = build_matrix(base, reps=np.int64(2), days=np.int64(5), base_seed=np.int64(1))
+    assert [s.seed for s in specs] == [derived_seed(1, 0), derived_seed(1, 1)]
+    with pytest.raises(InputError, match="--reps 2.0: expected an integer"):
+        build_matrix([load_scenario("baseline")], reps=np.float64(2), days=5)
 
 
 def test_salib_problem_and_a_morris_design_end_to_end():

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import spinup
 from ..errors import InputError
+from ..params import plain
 from ..progress import bar as progress_bar
 from .executors import Executor, Task
 from .limits import check_reps, plan_workers
@@ -29,6 +30,7 @@ from .task import SPINUP_FOLDER, RunSpec, code_version, derive_seed, execute, pr
 
 def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed: int = 0) -> list[RunSpec]:
     """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario."""
+    reps, days, base_seed = plain(reps), plain(days), plain(base_seed)  # numpy integers are integers
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
         raise InputError(f"--reps {reps!r}: expected an integer >= 1")
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
