@@ -7,12 +7,16 @@ step that is skipped (a spin-up reused from the cache) shows nothing.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def bar(total: int, desc: str, unit: str, *, enabled: bool = True) -> tqdm:
     """A tqdm bar on stderr that redraws at most twice a second."""
+    from tqdm import tqdm  # imported when a bar is shown, not by every worker process
+
     return tqdm(
         total=total,
         desc=desc,

@@ -17,7 +17,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 
 from .. import metrics
 from ..window import Metric
@@ -72,6 +71,8 @@ def bootstrap_ci(
     the last bits, as the hand-written bootstrap it replaced (``tests/test_experiments_compare.py``);
     BCa needs more replications than a comparison usually has to be stable.
     """
+    import scipy.stats  # here: importing it costs every process (and spawned worker) 0.3 s
+
     d = np.asarray(diffs, float)
     if len(d) == 0:
         return float("nan"), float("nan")

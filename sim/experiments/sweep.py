@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from .. import metrics
 from ..argtypes import parse_number
@@ -120,6 +119,8 @@ def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
 def lhs_design(levers: Sequence[Lever], points: int, seed: int = 0) -> list[dict[str, Any]]:
     """A Latin-hypercube sample (``scipy.stats.qmc.LatinHypercube``, seeded by ``seed``): each
     lever's range cut into ``points`` strata, one draw per stratum."""
+    from scipy.stats import qmc  # here: a slow import every process would pay
+
     if points < 1:
         raise InputError(f"--points {points!r}: expected an integer >= 1")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EE9,)))
