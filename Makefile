@@ -5,21 +5,30 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 4
 
-.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean
+.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv lock clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
 	echo "creating $(VENV) with $$interp"; \
 	"$$interp" -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+# Installs exactly the versions pinned in $(LOCK) (the tested set); `make lock` regenerates it.
+$(STAMP): $(PY) pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,viz]'
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e '.[dev,viz]'
 	@touch $(STAMP)
+
+# Re-resolve every dependency of pyproject.toml (dev and viz extras) to the newest versions
+# allowed and pin them in $(LOCK); commit it once `make test` passes with them.
+lock: $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --extra viz --output-file $(LOCK) pyproject.toml
 
 venv: $(STAMP)
 

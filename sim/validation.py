@@ -40,6 +40,7 @@ from .calibration import TARGETS
 from .needs import NeedType
 from .params import Params
 from .policies import AddCanteen, AddPartnerUnits, ParamChange, Policy, VolunteerDrive
+from .progress import Counter
 from .providers import ProviderKind, ProviderState
 from .window import GROUPS, Window
 
@@ -887,8 +888,14 @@ def main(argv: list[str] | None = None) -> int:
         config = Config(args.seeds, args.years, args.values, args.workers)
     command = "python -m sim.validation " + " ".join(argv if argv is not None else sys.argv[1:])
 
-    def progress(done: int, total: int) -> None:
-        print(f"\rvalidation: {done}/{total} tasks", end="" if done < total else "\n", file=sys.stderr)
+    shown: list = []
+
+    def progress(done: int, total: int) -> None:  # a tqdm bar on stderr (sim.progress)
+        if not shown:
+            shown.append(Counter(total, "validation", "task", offset=0))
+        shown[0](done)
+        if done >= total:
+            shown[0].close()
 
     text = validate(config, command.strip(), progress)
     atomic_write(args.out, lambda p: p.write_text(text))

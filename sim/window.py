@@ -114,6 +114,9 @@ class Metric:
         headline: rank in the headline table of comparisons and briefs (0: not a headline).
         run_table: shown in the table ``govsim run`` prints.
         sweep: reported by sweeps by default.
+        flow: a count or amount of events in the window (needs, hours, yuan, placements), so the
+            value over a window is the sum of its days' values; the DataCollector then also
+            keeps its running total (``<column>_total``).
     """
 
     name: str
@@ -126,6 +129,7 @@ class Metric:
     headline: int = 0
     run_table: bool = False
     sweep: bool = False
+    flow: bool = False
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:

@@ -17,6 +17,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from ..metrics import day_values
 from ..model import GovModel
 from . import charts, network_view
 from .levers import LEVERS, build_params, model_params
@@ -53,7 +54,7 @@ grid_shown = solara.reactive(0)
 
 
 def _table(model: GovModel):
-    return model.datacollector.get_model_vars_dataframe()
+    return day_values(model.datacollector.get_model_vars_dataframe())
 
 
 def _lever_text(model: DashboardModel) -> str:
@@ -80,7 +81,7 @@ def StatusCard(model: DashboardModel) -> None:
             solara.Error(f"govsim: error: {message} (not applied)", dense=True)
         solara.Markdown(
             f"**{model.pop.n:,} residents**, seed {model.seed} · days simulated: "
-            f"**{model.steps - model.day0}** (after a {model.day0}-day spin-up) · "
+            f"**{model.steps}** (after a {model.day0}-day spin-up) · "
             f"unmet need so far: **{shown}**"
         )
         solara.Text(
