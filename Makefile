@@ -5,22 +5,31 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 8
 
-.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean
+.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv lock clean
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
 	echo "creating $(VENV) with $$interp"; \
 	"$$interp" -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+# Installs exactly the versions pinned in $(LOCK) (the tested set); `make lock` regenerates it.
+$(STAMP): $(PY) pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,viz]'
-	@$(PY) -m pip install --quiet -e '.[cjk]' >/dev/null 2>&1 || echo "warning: could not install the CJK font (govsim[cjk]); Chinese output falls back to English"
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e '.[dev,viz]'
+	@$(PY) -m pip install --quiet --constraint $(LOCK) -e '.[cjk]' >/dev/null 2>&1 || echo "warning: could not install the CJK font (govsim[cjk]); Chinese output falls back to English"
 	@touch $(STAMP)
+
+# Re-resolve every dependency of pyproject.toml (dev and viz extras) to the newest versions
+# allowed and pin them in $(LOCK); commit it once `make test` passes with them.
+lock: $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --extra viz --extra cjk --output-file $(LOCK) pyproject.toml
 
 venv: $(STAMP)
 
@@ -42,8 +51,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The benchmark, then the community-year, district-year and demo comparison timed side by
+# side with BEFORE, the last revision before spin-up and scarce capacity (docs/performance.md).
+BEFORE ?= c3b0c5c
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/versus.py $(BEFORE) HEAD --reps 3 --district --district-reps 1 --comparison --comparison-reps 3
 
 # Two revisions side by side: make bench-versus OLD=<commit> [NEW=HEAD]
 bench-versus: $(STAMP)

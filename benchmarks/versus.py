@@ -5,9 +5,12 @@ in a fresh process with that worktree first on ``PYTHONPATH``, and repetitions
 alternate between the revisions (A B A B ...) so that drift in the machine's
 speed falls on both alike. Reports the median wall time of building and running
 the default community for a year (and, with ``--district``, the 193-community
-district for ``--district-days`` days) and the ratio new / old.
+district for ``--district-days`` days; with ``--comparison``, the demo comparison
+``govsim compare baseline extra_canteen more_partner_units --reps 4`` into a fresh
+folder: spin-ups, runs, tables, plots and brief) and the ratio new / old.
 
     python benchmarks/versus.py OLD [NEW] [--reps 5] [--days 365] [--district [--district-reps 3]]
+                                [--comparison [--comparison-reps 3]]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +49,19 @@ def _time(tree: Path, days: int, communities: int) -> float:
     return float(out.stdout.split()[-1])
 
 
+def _time_comparison(tree: Path, days: int) -> float:
+    """Wall time of the demo comparison into a fresh folder, run from ``tree``."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "sim.cli", "compare", "baseline", "extra_canteen", "more_partner_units",
+             "--reps", "4", "--days", str(days), "--out", out, "--quiet"],
+            env=env, cwd=tree, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return time.perf_counter() - t0
+
+
 def _worktree(rev: str, where: Path) -> Path:
     tree = where / rev.replace("/", "_")
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
@@ -61,10 +78,14 @@ def main() -> None:
     ap.add_argument("--district", action="store_true", help="also the 193-community district")
     ap.add_argument("--district-days", type=int, default=365)
     ap.add_argument("--district-reps", type=int, default=3)
+    ap.add_argument("--comparison", action="store_true", help="also the demo comparison (3 x 4 runs)")
+    ap.add_argument("--comparison-reps", type=int, default=3)
     args = ap.parse_args()
     cases = [("community-year", args.days, 1, args.reps)]
     if args.district:
         cases.append((f"district, {args.district_days} days", args.district_days, 193, args.district_reps))
+    if args.comparison:
+        cases.append(("comparison 3x4", args.days, 0, args.comparison_reps))
     with tempfile.TemporaryDirectory() as tmp:
         trees = {}
         try:
@@ -76,7 +97,10 @@ def main() -> None:
                 times: dict[str, list[float]] = {rev: [] for rev in trees}
                 for _ in range(reps):
                     for rev, tree in trees.items():
-                        times[rev].append(_time(tree, days, communities))
+                        timer = (
+                            _time(tree, days, communities) if communities else _time_comparison(tree, days)
+                        )
+                        times[rev].append(timer)
                 old, new = (statistics.median(times[r]) for r in (args.old, args.new))
                 print(f"{name:24s} {old:14.3f} {new:14.3f}  {new / old:7.3f}")
                 for rev in trees:

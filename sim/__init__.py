@@ -7,7 +7,7 @@ model, never the other way round.
 """
 
 from .errors import InputError
-from .model import GovModel
+from .model import GovModel, derived_seed
 from .params import Params
 from .runner import RunResult, run
 from .schedule import CORE_PHASES, Phase
@@ -22,6 +22,7 @@ __all__ = [
     "Phase",
     "RunResult",
     "Service",
+    "derived_seed",
     "run",
 ]
 __version__ = "0.1.0"

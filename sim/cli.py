@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from . import i18n, metrics
 from .argtypes import int_at_least, out_folder
@@ -17,6 +16,7 @@ from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
 from .params import MAX_DAYS, Params, describe
+from .progress import Counter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,39 +125,17 @@ def _cmd_run(args) -> int:
     params = _params_from(args)
     check_run_out(args.out)
     check_disk(args.out, args.days * RUN_CSV_DAY_BYTES + params.communities * 4096, f"--days {args.days}")
-    progress = None if args.quiet else _Progress(args.days)
-    warmup = None if args.quiet or params.spinup_days == 0 else _Progress(params.spinup_days, "spin-up day")
+    warmup = None if args.quiet or params.spinup_days == 0 else Counter(params.spinup_days, "spin-up")
+    progress = None if args.quiet else Counter(args.days, "days", before=warmup)
     result = run(params, seed=args.seed, days=args.days, progress=progress, spinup_progress=warmup)
-    if progress:
-        progress.done()
+    for bar in (warmup, progress):
+        if bar is not None:
+            bar.close()
     paths = write_outputs(result, args.out, args.format)
     if not args.quiet:
         print(summary_table(result.summary, result.residents, result.days, params))
         print(i18n.t("cli.wrote", paths=", ".join(str(p) for p in paths)))
     return 0
-
-
-class _Progress:
-    """A one-line progress indicator with an ETA on stderr."""
-
-    def __init__(self, days: int, label: str = "day") -> None:
-        self.days, self.label, self.start, self.last = days, label, time.perf_counter(), 0.0
-
-    def __call__(self, day: int) -> None:
-        now = time.perf_counter()
-        if now - self.last < 0.5 and day + 1 < self.days:
-            return
-        self.last = now
-        done = day + 1
-        eta = (now - self.start) / done * (self.days - done)
-        print(
-            f"\r{self.label} {done}/{self.days} ({100 * done // self.days}%) eta {eta:.0f}s ",
-            end="",
-            file=sys.stderr,
-        )
-
-    def done(self) -> None:
-        print(f"\r{self.days} days in {time.perf_counter() - self.start:.1f}s" + " " * 20, file=sys.stderr)
 
 
 _HEADLINE = tuple(

@@ -129,9 +129,29 @@ def dispatch(model: GovModel) -> None:
         return
     # Keyed by (need, provider, day): the same pair gets the same noise in every scenario.
     u = streams.uniform("score", b.key[open_ids[pair_o]], model.providers.ident[pair_p], model.day)
-    score = u if rule != "closed_loop" else _scores(model, pair_o, pair_p, res, kind, u)
-    order = np.lexsort((-score, pair_o))
-    _assign(model, open_ids, pair_o[order], pair_p[order])
+    dist = _distance_km(model, pair_p, res[pair_o])
+    score = u if rule != "closed_loop" else _scores(model, pair_o, pair_p, res, kind, u, dist)
+    order = sort_within_groups(pair_o, -score)
+    _assign(model, open_ids, pair_o[order], pair_p[order], dist[order])
+
+
+def sort_within_groups(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``np.lexsort((key, group))`` for a non-decreasing ``group`` of small groups.
+
+    Each group's keys are laid out as one row of a matrix padded with NaN and sorted row by
+    row (stable; NaN last, as lexsort puts it), which avoids sorting the whole array.
+    """
+    n = len(group)
+    if n == 0:
+        return np.empty(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    counts = np.diff(np.append(starts, n))
+    row = np.repeat(np.arange(len(starts)), counts)
+    col = np.arange(n) - starts[row]
+    grid = np.full((len(starts), int(counts.max())), np.nan)
+    grid[row, col] = key
+    take = np.argsort(grid, axis=1, kind="stable") + starts[:, None]
+    return take[np.arange(grid.shape[1]) < counts[:, None]]
 
 
 def _available(model: GovModel) -> np.ndarray:
@@ -233,13 +253,13 @@ def _delivery_km(model: GovModel, r, kind) -> np.ndarray:
     return np.where(kind == NeedType.MEAL, np.minimum(model.meal_km[r], cap), 0.0)
 
 
-def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
-    """Closed-loop score of each (order, provider) pair; ``u`` gives its Gumbel noise."""
+def _scores(model: GovModel, pair_o, pair_p, res, kind, u, dist):
+    """Closed-loop score of each (order, provider) pair; ``u`` gives its Gumbel noise and
+    ``dist`` the provider's distance to the resident in km."""
     p, pr = model.params, model.providers
     skill = pr.skill[pair_p, kind[pair_o]]
     load = pr.hours_used[pair_p] / np.maximum(pr.hours_pref[pair_p], 1e-6)
     quality = pr.quality_estimate(p, pair_p)
-    dist = _distance_km(model, pair_p, res[pair_o])
     # Gumbel(0, score_gumbel_scale)
     noise = -p.score_gumbel_scale * np.log(-np.log(np.clip(u, 1e-12, 1.0 - 1e-12)))
     # Complex cases (disputes, disabled residents) go to the most skilled (skill 2):
@@ -256,39 +276,25 @@ def _scores(model: GovModel, pair_o, pair_p, res, kind, u):
     )
 
 
-def _accept_prob(model: GovModel, prov, dist_km, fetch):
-    """Chance a provider accepts: volunteers by motivation, notifications, distance
-    and, for meal deliveries, the way to the canteen (``fetch``, in logits)."""
-    p, pr = model.params, model.providers
-    logit = (
-        p.accept_base
-        + p.accept_motivation_weight * (pr.motivation[prov] - 0.5)
-        - p.accept_notification_weight * pr.notified_month[prov]
-        - p.accept_distance_weight * dist_km
-        - fetch
-    )
-    prob = _sigmoid(logit)
-    fetch_factor = np.exp(-fetch)  # units and staff also find far deliveries harder
-    prob = np.where(pr.kind[prov] == ProviderKind.UNIT, p.unit_accept_prob * fetch_factor, prob)
-    kind = pr.kind[prov]
-    staff = (kind == ProviderKind.SOCIAL_WORKER) | (kind == ProviderKind.CARE_STAFF)
-    return np.where(staff, p.staff_accept_prob * fetch_factor, prob)
+POINTER_ROUNDS_FROM = 5000  # pairs in a day from which the rounds follow pointers (same result)
 
 
-def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
+def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
     """Rounds of proposals: each open order asks its best remaining candidate.
 
-    ``pair_o``/``pair_p`` are sorted by order priority then score. In a round a
-    provider considers only the highest-priority proposal it receives. Before each
-    round, candidates whose remaining hours this month or today (``*_hours_day``) no
-    longer fit the order are dropped, so an order moves on to its next candidate
-    instead of waiting for a provider who is full.
+    ``pair_o``/``pair_p`` are sorted by order priority then score. In a round every order
+    still waiting proposes to its best candidate whose remaining hours this month and today
+    (``*_hours_day``) still fit the order, so an order moves on past a provider who is full
+    instead of waiting for them; a provider considers only the highest-priority proposal
+    it receives, and a proposed pair is spent whatever the answer.
+
+    Two ways to find each round's proposals give the same rounds (:func:`_rounds_by_pairs`
+    for a small day, :func:`_rounds_by_pointer` for a large one); they only differ in speed.
     """
     p, b, pr, day = model.params, model.needs, model.providers, model.day
     hours = model.hours_by_type[b.type[open_ids]]
     day_cap = np.array([p.volunteer_hours_day, p.unit_hours_day, p.staff_hours_day, p.staff_hours_day])
     left_today = day_cap[pr.kind]  # nobody has served yet today: dispatch runs once a day
-    alive = np.ones(len(pair_o), bool)
     assigned = np.zeros(len(open_ids), bool)
     sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
@@ -296,24 +302,16 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
     # Per pair, drawn once (keyed by need, provider and day: the same in whichever round).
     need_of = open_ids[pair_o]
     pair_u = model.streams.uniform("accept", b.key[need_of], pr.ident[pair_p], day)
-    pair_r = b.resident[need_of]
-    pair_dist = _distance_km(model, pair_p, pair_r)
-    pair_fetch = p.delivery_distance_weight * _delivery_km(model, pair_r, b.type[need_of])
-    while True:
-        alive &= (pr.hours_used[pair_p] + pair_h <= pr.hours_month[pair_p]) & (pair_h <= left_today[pair_p])
-        idx = np.flatnonzero(alive & ~assigned[pair_o])
-        if len(idx) == 0:
-            break
-        o = pair_o[idx]
-        first = np.ones(len(idx), bool)
-        first[1:] = o[1:] != o[:-1]
-        prop = idx[first]
-        _, one_each = np.unique(pair_p[prop], return_index=True)
-        prop = prop[np.sort(one_each)]
+    accept = _Acceptance(model, pair_p, b.resident[need_of], b.type[need_of], pair_km)
+
+    def fits(pv, h):
+        return (pr.hours_used[pv] + h <= pr.hours_month[pv]) & (h <= left_today[pv])
+
+    rounds = _rounds_by_pointer if len(pair_o) >= POINTER_ROUNDS_FROM else _rounds_by_pairs
+    for prop in rounds(pair_o, pair_p, pair_h, assigned, fits, pr.n):
         pv, o = pair_p[prop], pair_o[prop]
-        alive[prop] = False
         pr.notified_month[pv] += 1
-        yes = pair_u[prop] < _accept_prob(model, pv, pair_dist[prop], pair_fetch[prop])
+        yes = pair_u[prop] < accept.prob(prop, pv)
         pr.declines_month[pv[~yes]] += 1
         pv, o = pv[yes], o[yes]
         assigned[o] = True
@@ -325,6 +323,94 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p) -> None:
         b.day_accepted[ids] = day
         lag = np.where(b.type[ids] == NeedType.REPAIR, p.repair_lag_days, 0)
         b.day_due[ids] = day + lag
+
+
+def _one_per_provider(pv: np.ndarray, providers: int) -> np.ndarray:
+    """Positions of the first (highest-priority) proposal to each provider, in order."""
+    pos = np.arange(len(pv))
+    first = np.full(providers, len(pv))
+    np.minimum.at(first, pv, pos)
+    return pos[first[pv] == pos]
+
+
+def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits, providers):
+    """Each round's proposals from a shrinking index of the live pairs (not yet proposed, of
+    an order still waiting, with a provider who has room): cheap when the day is small."""
+    live = np.arange(len(pair_o))
+    while True:
+        live = live[fits(pair_p[live], pair_h[live]) & ~assigned[pair_o[live]]]
+        if len(live) == 0:
+            return
+        o = pair_o[live]
+        first = np.ones(len(live), bool)
+        first[1:] = o[1:] != o[:-1]
+        at = np.flatnonzero(first)
+        at = at[_one_per_provider(pair_p[live[at]], providers)]
+        prop = live[at]
+        first[:] = True
+        first[at] = False
+        live = live[first]  # proposed pairs are spent, whatever the answer
+        yield prop
+
+
+def _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits, providers):
+    """Each round's proposals from a pointer per order to its best candidate not yet spent
+    or found full. Hours only fill up during a day, so a candidate found full stays full
+    and a pointer only moves forward: a round touches the waiting orders, not every pair."""
+    everyone = np.arange(len(assigned))
+    ptr = np.searchsorted(pair_o, everyone, "left")  # each order's pairs: ptr .. end - 1
+    end = np.searchsorted(pair_o, everyone, "right")
+    waiting = everyone[ptr < end]
+    while len(waiting):
+        check = waiting
+        while len(check):  # move pointers past candidates that are full
+            q = ptr[check]
+            check = check[~fits(pair_p[q], pair_h[q])]
+            ptr[check] += 1
+            check = check[ptr[check] < end[check]]
+        waiting = waiting[ptr[waiting] < end[waiting]]
+        if len(waiting) == 0:
+            return
+        q = ptr[waiting]
+        at = _one_per_provider(pair_p[q], providers)
+        ptr[waiting[at]] += 1  # spent, whatever the answer
+        yield q[at]
+        waiting = waiting[(ptr[waiting] < end[waiting]) & ~assigned[waiting]]
+
+
+class _Acceptance:
+    """Chance a provider accepts an order: a volunteer by motivation, notifications this
+    month, distance (``km``) and, for meal deliveries, the way to the canteen; a unit or paid
+    staff with a fixed chance, lowered by that way too. Everything but the notifications is
+    computed once per pair for the day's rounds."""
+
+    def __init__(self, model: GovModel, pair_p, r, kind, km) -> None:
+        p, pr = model.params, model.providers
+        self.model = model
+        fetch = p.delivery_distance_weight * _delivery_km(model, r, kind)
+        self.base = p.accept_base + p.accept_motivation_weight * (pr.motivation[pair_p] - 0.5)
+        self.dist = p.accept_distance_weight * km
+        self.fetch = fetch
+        k = pr.kind[pair_p]
+        self.volunteer = k == ProviderKind.VOLUNTEER
+        factor = np.exp(-fetch)  # units and staff also find far deliveries harder
+        self.fixed = np.where(
+            k == ProviderKind.UNIT, p.unit_accept_prob * factor, p.staff_accept_prob * factor
+        )
+
+    def prob(self, prop, pv):
+        p, pr = self.model.params, self.model.providers
+        out = self.fixed[prop]
+        v = self.volunteer[prop]
+        i = prop[v]
+        logit = (
+            self.base[i]
+            - p.accept_notification_weight * pr.notified_month[pv[v]]
+            - self.dist[i]
+            - self.fetch[i]
+        )
+        out[v] = _sigmoid(logit)
+        return out
 
 
 def serve(model: GovModel) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from .needs import INFORMAL, OWN_MEANS, NeedState, NeedType
 from .network import TieKind
@@ -45,6 +46,8 @@ __all__ = [
     "GROUP_DOCS",
     "METRICS",
     "Metric",
+    "collector_columns",
+    "day_values",
     "headline",
     "make_collector",
     "metric_names",
@@ -189,7 +192,15 @@ def _closed_as(state: NeedState, provider=None):
 
 CORE_METRICS: tuple[Metric, ...] = (
     # --- the loop's funnel ---
-    Metric("needs_arisen", "needs", "needs that arose", _event("day_arisen"), True, label="Needs arisen"),
+    Metric(
+        "needs_arisen",
+        "needs",
+        "needs that arose",
+        _event("day_arisen"),
+        True,
+        label="Needs arisen",
+        flow=True,
+    ),
     Metric(
         "orders",
         "needs",
@@ -197,6 +208,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _event("day_ordered", lambda w: ~w.col("found")),
         True,
         label="Orders (点单)",
+        flow=True,
     ),
     Metric(
         "found_by_grid",
@@ -205,6 +217,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _event("day_ordered", lambda w: w.col("found")),
         True,
         label="Found by grid workers",
+        flow=True,
     ),
     Metric(
         "dispatched",
@@ -213,6 +226,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _event("day_dispatched"),
         True,
         label="Dispatched (派单)",
+        flow=True,
     ),
     Metric(
         "accepted",
@@ -221,6 +235,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _event("day_accepted"),
         True,
         label="Accepted (接单)",
+        flow=True,
     ),
     Metric(
         "served",
@@ -231,6 +246,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         label="Needs served",
         direction="higher",
         headline=11,
+        flow=True,
     ),
     Metric(
         "served_informally",
@@ -239,6 +255,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _closed_as(NeedState.DONE, lambda p: p == INFORMAL),
         True,
         label="Met by kin or neighbours",
+        flow=True,
     ),
     Metric(
         "met_by_own_means",
@@ -247,6 +264,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         _closed_as(NeedState.DONE, lambda p: p == OWN_MEANS),
         True,
         label="Meals by own means",
+        flow=True,
     ),
     Metric(
         "rated",
@@ -255,6 +273,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         lambda w, g: count(w.closed & w.in_group(g) & (w.col("rating") > 0)),
         True,
         label="Rated (评单)",
+        flow=True,
     ),
     Metric(
         "expired",
@@ -264,6 +283,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         True,
         label="Orders expired",
         direction="lower",
+        flow=True,
     ),
     Metric(
         "lapsed",
@@ -273,6 +293,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         True,
         label="Needs lapsed unreported",
         direction="lower",
+        flow=True,
     ),
     # --- loop quality ---
     Metric(
@@ -507,6 +528,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         lambda w, g: float(_provider_hours(w)[_volunteers(w)].sum()),
         label="Volunteer hours",
         headline=10,
+        flow=True,
     ),
     Metric(
         "volunteer_hours_top10_share",
@@ -530,6 +552,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         lambda w, g: _left(w, None),
         label="Volunteer dropouts",
         direction="lower",
+        flow=True,
     ),
     Metric(
         "burnout_dropouts",
@@ -538,6 +561,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         lambda w, g: _left(w, True),
         label="Burnout dropouts",
         direction="lower",
+        flow=True,
     ),
     Metric(
         "utilisation_volunteers",
@@ -566,6 +590,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         "hours of service given by partner units",
         lambda w, g: float(_provider_hours(w)[w.model.providers.kind == ProviderKind.UNIT].sum()),
         label="Partner-unit hours",
+        flow=True,
     ),
     Metric(
         "staff_hours",
@@ -573,6 +598,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         "hours of service given by paid social workers and care-centre staff",
         lambda w, g: float(_provider_hours(w)[w.model.providers.kind >= ProviderKind.SOCIAL_WORKER].sum()),
         label="Paid staff hours",
+        flow=True,
     ),
     # --- cost ---
     Metric(
@@ -583,6 +609,7 @@ CORE_METRICS: tuple[Metric, ...] = (
         label="Cost",
         headline=18,
         sweep=True,
+        flow=True,
     ),
     Metric(
         "cost_per_service",
@@ -751,15 +778,39 @@ def report(model: GovModel, d0: int, d1: int) -> dict[str, float]:
     return out
 
 
-class DailyCollector(mesa.DataCollector):
-    """Mesa's DataCollector with one model reporter per column of :func:`report`.
+DAY, TOTAL = "_day", "_total"  # suffixes of the DataCollector's columns
 
-    ``collect`` computes the day's report once and appends its values to the
-    reporters' columns directly: they are plain floats, so the per-value
-    ``deepcopy`` and the 165 reporter calls of the generic ``collect`` are not
-    needed (a third of a community-year's time). ``get_model_vars_dataframe``
-    and the reporters themselves work as usual (they read the same report, kept
-    for the step it was computed at).
+
+def collector_columns(metrics: Iterable[Metric] = METRICS) -> list[str]:
+    """The DataCollector's columns: ``seed``, then ``<column>_day`` for every column of
+    :func:`report` (its value over that one day) and ``<column>_total`` for every column of
+    a ``flow`` metric (its running total over the measured days so far, which on the last
+    day equals the run's summary)."""
+    names = ["seed"]
+    for m in metrics:
+        keys = metric_names([m])
+        names += [k + DAY for k in keys]
+        if m.flow:
+            names += [k + TOTAL for k in keys]
+    return names
+
+
+def day_values(table: pd.DataFrame) -> pd.DataFrame:
+    """The ``_day`` columns of a DataCollector table renamed to the outcome's column
+    (``served.elderly_alone_day`` -> ``served.elderly_alone``): one row per measured day."""
+    days = [c for c in table.columns if c.endswith(DAY)]
+    return table[days].rename(columns=lambda c: c.removesuffix(DAY))
+
+
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per column of :func:`collector_columns`.
+
+    ``collect`` computes the day's report once and appends its values, and the running
+    totals of the flows, to the reporters' columns directly: they are plain floats, so the
+    per-value ``deepcopy`` and the reporter calls of the generic ``collect`` are not needed
+    (a third of a community-year's time). ``get_model_vars_dataframe`` and the reporters
+    themselves work as usual. Each collection is recorded under ``model.steps`` (the
+    measured day + 1), which is the ``Step`` column of ``mesa.batch_run``.
 
     Args:
         metrics: the outcomes to collect (a model's registry).
@@ -767,8 +818,18 @@ class DailyCollector(mesa.DataCollector):
 
     def __init__(self, metrics: Iterable[Metric] = METRICS) -> None:
         self._last: tuple[int, dict[str, float]] = (-1, {})
-        reporters = {name: partial(self._value, name) for name in metric_names(metrics)}
+        metrics = tuple(metrics)
+        self._flows = [k for m in metrics if m.flow for k in metric_names([m])]
+        self._totals = dict.fromkeys(self._flows, 0.0)
+        reporters = {name: partial(self._value, name) for name in collector_columns(metrics)}
         super().__init__(model_reporters=reporters)
+        # (column, where its value comes from, key) in column order, for collect()
+        self._plan = [
+            (column, 2, "") if name == "seed"
+            else (column, 1, name.removesuffix(TOTAL)) if name.endswith(TOTAL)
+            else (column, 0, name.removesuffix(DAY))
+            for name, column in self.model_vars.items()
+        ]  # fmt: skip
 
     def today(self, model: GovModel) -> dict[str, float]:
         """The report of the model's current day (computed once per step)."""
@@ -777,15 +838,22 @@ class DailyCollector(mesa.DataCollector):
         return self._last[1]
 
     def _value(self, name: str, model: GovModel) -> float:
-        return self.today(model)[name]
+        if name == "seed":
+            return model.seed
+        if name.endswith(TOTAL):
+            return self._totals[name.removesuffix(TOTAL)]
+        return self.today(model)[name.removesuffix(DAY)]
 
     def collect(self, model: GovModel) -> None:
-        self._collection_steps.append(model.time)
+        self._collection_steps.append(model.steps)
         row = self.today(model)
-        for name, column in self.model_vars.items():
-            column.append(row[name])
+        totals = self._totals
+        for key in self._flows:
+            totals[key] += row[key]
+        for column, source, key in self._plan:
+            column.append(row[key] if source == 0 else totals[key] if source == 1 else model.seed)
 
 
 def make_collector(metrics: Iterable[Metric] = METRICS) -> mesa.DataCollector:
-    """The daily collector: one model reporter per column of :func:`report`."""
+    """The daily collector: the columns of :func:`collector_columns`."""
     return DailyCollector(metrics)

@@ -14,6 +14,7 @@ the services, collected by Mesa's ``DataCollector``.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import mesa
@@ -24,7 +25,7 @@ from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
-from .params import MAX_DAYS, MEMORY_LIMIT_SHARE, Params, estimate_memory
+from .params import MAX_DAYS, MEMORY_LIMIT_SHARE, Params, estimate_memory, plain
 from .policies import Policy
 from .population import build_population
 from .providers import ProviderKind, ProviderTable, initial_volunteers
@@ -49,30 +50,102 @@ def check_fits_in_memory(params: Params) -> None:
         )
 
 
+class _Default(int):
+    """The default seed, 0, told apart from an explicit ``seed=0`` so that ``rng=`` may replace it."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+DEFAULT_SEED = _Default()  # 0
+# Seeds handed out to models built with seed=None, per parameter set (derived_seed).
+_UNSEEDED: Counter[tuple] = Counter()
+
+
+def derived_seed(base_seed: int, rep: int) -> int:
+    """Seed of replication ``rep`` under ``base_seed``: the first 32-bit word of
+    ``SeedSequence(base_seed, spawn_key=(rep,))``, as ``govsim compare`` and ``sweep`` derive
+    the seed of each replication from ``--seed``."""
+    state = np.random.SeedSequence(base_seed, spawn_key=(rep,)).generate_state(1, dtype=np.uint32)
+    return int(state[0])
+
+
+def resolve_seed(seed: object, rng: object, params: Params, policies: Sequence[Policy] = ()) -> int:
+    """The integer run seed from ``seed`` or Mesa's ``rng`` (one of them).
+
+    None for both: the k-th model built so in this process with the same parameters gets
+    ``derived_seed(0, k)`` (k = 0, 1, ...), so ``mesa.batch_run(GovModel, ..., iterations=n)``
+    in one process gives every parameter combination the seeds of replications 0..n-1 of
+    ``govsim compare --seed 0``: reproducible and paired across combinations. With
+    ``number_processes > 1`` the order of runs across processes is not fixed: pass the seeds
+    (``rng=[...]``) instead.
+    """
+    if seed is DEFAULT_SEED:
+        seed = None if rng is not None else 0
+    if seed is not None and rng is not None:
+        raise InputError(f"seed = {seed!r} and rng = {rng!r}: give one of them, not both")
+    value = plain(seed if seed is not None else rng)
+    if value is None:
+        key = (repr(params), repr(tuple(policies)))
+        _UNSEEDED[key] += 1
+        return derived_seed(0, _UNSEEDED[key] - 1)
+    if isinstance(value, np.random.SeedSequence):
+        return int(value.generate_state(1, dtype=np.uint32)[0])
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(np.iinfo(np.uint32).max))
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InputError(
+            f"seed = {value!r}: expected an integer >= 0, a numpy SeedSequence or Generator, or None"
+        )
+    return value
+
+
 class GovModel(mesa.Model):
     """A Mesa model of community governance in Tiexi-like communities.
 
     Args:
         params: model parameters; defaults to :class:`~sim.params.Params()`.
-        seed: the run seed; every random stream is derived from it.
+        seed: the run seed (an integer >= 0, default 0); every random stream is derived from it.
+            None (what ``mesa.batch_run`` passes for ``iterations=n``) derives one: see
+            :func:`derived_seed`.
+        rng: Mesa's name for the seed: an integer, a ``numpy.random.SeedSequence`` or a
+            seeded ``numpy.random.Generator`` (one integer is taken from it); give ``seed`` or
+            ``rng``, not both.
         policies: interventions with start and end days (:mod:`sim.policies`).
         collect: collect the daily series with Mesa's ``DataCollector``.
         services: the service classes to build, in order (:data:`~sim.services.DEFAULT_SERVICES`).
             Each is reachable as an attribute named by its ``name`` (``model.canteens``).
+        spin_up: simulate ``params.spinup_days`` before the measured window.
+        **overrides: any parameter of :class:`~sim.params.Params` by name, applied to
+            ``params`` (``GovModel(partner_units=24, seed=1)``); an unknown name is an
+            :class:`~sim.errors.InputError` naming the closest parameter.
+
+    Days and steps: ``model.day`` counts every simulated day from 0, spin-up included.
+    Mesa's ``model.steps`` counts the measured days only: it is 0 when the model is built
+    (after its spin-up) and ``n`` after ``n`` calls of ``step()``, so the DataCollector
+    row of step ``n`` is measured day ``n - 1`` and ``mesa.batch_run(..., max_steps=n)``
+    runs ``n`` measured days. ``model.time`` is Mesa's clock and keeps counting the spin-up.
     """
 
     def __init__(
         self,
         params: Params | None = None,
-        seed: int = 0,
+        seed: int | None = DEFAULT_SEED,
         *,
+        rng: object = None,
         policies: Sequence[Policy] = (),
         collect: bool = True,
         services: Sequence[type[Service]] = DEFAULT_SERVICES,
         spin_up: bool = True,
+        **overrides: object,
     ) -> None:
+        params = params or Params()
+        if overrides:
+            params = params.replace(**overrides)
+        seed = resolve_seed(seed, rng, params, policies)
         super().__init__(rng=seed)
-        self.params = self.base_params = params or Params()
+        self.day0 = 0  # the first measured day (model.day of measured day 0)
+        self.params = self.base_params = params
         check_fits_in_memory(self.params)
         for policy in policies:
             policy.validate(self.params)
@@ -102,7 +175,6 @@ class GovModel(mesa.Model):
         self.refresh_tie_counts()
         self._clustering: tuple[int, float] = (-1, float("nan"))
         self.network_metric_cache: dict = {}
-        self.day0 = 0  # the first measured day
         self.datacollector = None
         if spin_up:
             self.run(self.params.spinup_days)
@@ -119,13 +191,14 @@ class GovModel(mesa.Model):
         for policy in policies:
             policy.validate(self.params)
         self.policies = tuple(policies)
-        self.day0 = self.steps
+        self.day0 += self.steps
+        self.steps = 0  # Mesa's step counter counts measured days (class docstring)
         self.datacollector = metrics.make_collector(self.outcomes) if collect else None
 
     @property
     def measured_day(self) -> int:
         """Today counted from the first measured day (after the spin-up); -1 before it."""
-        return self.steps - 1 - self.day0
+        return self.steps - 1
 
     def summary(self) -> dict[str, float]:
         """Every outcome over the measured window so far (day0 to today)."""
@@ -258,8 +331,8 @@ class GovModel(mesa.Model):
     # --- running ----------------------------------------------------------------------
     @property
     def day(self) -> int:
-        """Today, counted from 0."""
-        return max(self.steps - 1, 0)
+        """Today, counted from 0 (the spin-up's days included)."""
+        return max(self.day0 + self.steps - 1, 0)
 
     def step(self) -> None:
         """One day: every phase due today, in :attr:`phases` order, then the day's record
@@ -274,7 +347,10 @@ class GovModel(mesa.Model):
 
     def run(self, days: int, progress: Callable[[int], None] | None = None) -> None:
         """Run ``days`` days, calling ``progress(measured_day)`` after each one."""
-        if self.steps + days > MAX_DAYS:
+        days = plain(days)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise InputError(f"days = {days!r}: expected an integer >= 0")
+        if self.day0 + self.steps + days > MAX_DAYS:
             raise InputError(f"days = {days}: a model runs at most {MAX_DAYS:,} days in all")
         for _ in range(days):
             self.step()

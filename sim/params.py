@@ -14,6 +14,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError
 
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
@@ -1570,6 +1572,10 @@ class Params:
     )
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # numpy scalars (np.int64, np.float64, np.str_) as Python's
+            value = getattr(self, f.name)
+            if plain(value) is not value:
+                object.__setattr__(self, f.name, plain(value))
         self._check_district()
         for f in dataclasses.fields(self):
             _check_value(f, getattr(self, f.name))
@@ -1622,6 +1628,43 @@ class Params:
         """Apply ``key -> text`` overrides (from ``--set``), parsing each by its type."""
         return self.replace(**{k: parse_value(k, v) for k, v in pairs.items()})
 
+    @staticmethod
+    def share_groups() -> tuple[tuple[str, ...], ...]:
+        """Parameters that are shares of one whole and must sum to 1: the eight ``hh_*``
+        household shares and each triple of skill-level shares."""
+        return (HOUSEHOLD_TYPES, *SKILL_SHARES)
+
+    def with_shares(self, **shares: Any) -> Params:
+        """Set some shares of :meth:`share_groups` and scale the other shares of their group in
+        proportion so that each group still sums to 1 (how a design varies one share at a
+        time; ``Params().with_shares(hh_elder_alone=0.2)``).
+
+        Raises:
+            InputError: a key that is not such a share, a share outside [0, 1], given shares
+                of a group summing above 1, or the whole group given and not summing to 1.
+        """
+        changes: dict[str, Any] = {}
+        for key, value in shares.items():
+            _spec(key)  # an unknown name gets the closest name
+            if not any(key in g for g in self.share_groups()):
+                allowed = "; ".join(", ".join(g) for g in self.share_groups())
+                raise InputError(f"'{key}' is not a share of a group that sums to 1; those are: {allowed}")
+            _check_value(_spec(key), plain(value))
+        for group in self.share_groups():
+            given = {k: plain(v) for k, v in shares.items() if k in group}
+            if not given:
+                continue
+            rest = [k for k in group if k not in given]
+            total, before = sum(given.values()), sum(getattr(self, k) for k in rest)
+            if total > 1 + 1e-12 or (not rest and abs(total - 1) > 1e-9):
+                raise InputError(f"shares {', '.join(given)} sum to {total:.6g}; expected at most 1")
+            if rest and before <= 0 and total < 1:
+                others = ", ".join(rest)
+                raise InputError(f"{others} are all 0: they cannot make up the rest of {', '.join(given)}")
+            scale = (1 - total) / before if rest and before > 0 else 0.0
+            changes |= given | {k: getattr(self, k) * scale for k in rest}
+        return self.replace(**changes)
+
 
 HOUSEHOLD_TYPES = (
     "hh_elder_alone",
@@ -1665,6 +1708,18 @@ def allowed(f: dataclasses.Field) -> str:
     return f"{kind} in [{m['lo']}, {m['hi']}] {m['unit']}"
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python scalar of the same kind (``np.int64`` -> int,
+    ``np.float64`` -> float, ``np.bool_`` -> bool, ``np.str_`` -> str); anything else unchanged.
+
+    The checks then treat it exactly as the Python value: ``np.float64(3.0)`` for an integer
+    parameter is refused like ``3.0``, ``np.bool_(True)`` like ``True``.
+    """
+    if isinstance(value, np.bool_ | np.integer | np.floating | np.str_):
+        return value.item()
+    return value
+
+
 def _check_value(f: dataclasses.Field, value: Any) -> None:
     m = f.metadata
     ok_type = {
@@ -1683,7 +1738,7 @@ def _check_value(f: dataclasses.Field, value: Any) -> None:
 def check_like(param: str, value: Any, label: str) -> None:
     """Validate ``value`` by parameter ``param``'s type and range; errors name ``label``."""
     try:
-        _check_value(_spec(param), value)
+        _check_value(_spec(param), plain(value))
     except InputError as err:
         raise InputError(str(err).replace(f"parameter '{param}'", label)) from None
 
@@ -1702,9 +1757,23 @@ def parse_value(key: str, text: str) -> Any:
     return text
 
 
+def param_type(f: dataclasses.Field) -> str:
+    """A parameter's type for clients: ``int``, ``float``, ``bool`` or ``choice``."""
+    if f.metadata["choices"]:
+        return "choice"
+    return f.type if isinstance(f.type, str) else f.type.__name__
+
+
 def describe() -> list[dict[str, Any]]:
-    """Every parameter as a record: name, default, unit, range, tag, doc, eq (its submodel)
-    and build (read only when the model is built)."""
+    """Every parameter as a record (what ``govsim params --json`` prints), one per field:
+
+    ``name``; ``type`` (``int``, ``float``, ``bool`` or ``choice``); ``default``; ``unit``;
+    ``min`` and ``max`` (numbers, or None for a choice); ``choices`` (a list, or None);
+    ``range`` (the same bounds as text, for people); ``tag`` (provenance A/S/E); ``doc``;
+    ``eq`` (its submodel); ``build_only`` (read only when the model is built; also as
+    ``build``); ``lever`` (the outcome a policy lever targets, or None); ``prior`` (a
+    distribution for uncertainty analysis, or None: none is declared yet).
+    """
     rows = []
     for f in dataclasses.fields(Params):
         m = f.metadata
@@ -1712,14 +1781,20 @@ def describe() -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": f.name,
+                "type": param_type(f),
                 "default": f.default,
                 "unit": m["unit"],
+                "min": m["lo"],
+                "max": m["hi"],
+                "choices": list(m["choices"]) if m["choices"] else None,
                 "range": rng,
                 "tag": m["tag"],
                 "doc": m["doc"],
                 "eq": m["eq"],
+                "build_only": m["build"],
                 "build": m["build"],
-                "lever": m["lever"],
+                "lever": m["lever"] or None,
+                "prior": m.get("prior"),
             }
         )
     return rows

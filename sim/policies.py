@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from .errors import InputError
-from .params import BUILD_ONLY, Params, check_like
+from .params import BUILD_ONLY, Params, check_like, plain
 
 if TYPE_CHECKING:
     from .model import GovModel
@@ -32,6 +32,15 @@ class Policy:
     end_day: int | None = None
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # numpy scalars as Python's, then checked alike
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = tuple(plain(v) for v in value)
+            elif isinstance(value, dict):
+                value = {k: plain(v) for k, v in value.items()}
+            else:
+                value = plain(value)
+            object.__setattr__(self, f.name, value)
         if isinstance(self.start_day, bool) or not isinstance(self.start_day, int) or self.start_day < 0:
             raise InputError(
                 f"policy '{self.kind}': start_day = {self.start_day!r}: expected an integer >= 0"

@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import spinup
+from . import metrics, spinup
 from .errors import InputError
 from .model import GovModel
 from .needs import NeedState, is_unmet
-from .params import Params
+from .params import Params, plain
 from .policies import Policy
 from .providers import ProviderKind, ProviderState
 from .services.projects import ProjectState
+from .versions import versions as environment
 
 
 @dataclass
@@ -67,6 +68,7 @@ def run(
         policies: interventions applied during the run (their days count from measured day 0).
         spinup_progress: called with the spin-up day after each one, when the spin-up is computed.
     """
+    days, seed = plain(days), plain(seed)  # numpy integers are integers
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise InputError(f"days = {days!r}: expected an integer >= 1")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -144,7 +146,7 @@ def community_table(model: GovModel) -> pd.DataFrame:
 
 def tidy(model: GovModel) -> pd.DataFrame:
     """The DataCollector's wide table as ``day, metric, group, value`` rows."""
-    wide = model.datacollector.get_model_vars_dataframe()
+    wide = metrics.day_values(model.datacollector.get_model_vars_dataframe())
     wide.index = pd.RangeIndex(len(wide), name="day")
     long = wide.reset_index().melt(id_vars="day", var_name="column", value_name="value")
     split = long["column"].str.split(".", n=1, expand=True)
@@ -248,6 +250,7 @@ def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
         "days": result.days,
         "residents": result.residents,
         "params": asdict(result.params),
+        "environment": environment(),
     }
     atomic_write(run_json, lambda p: p.write_text(json.dumps(meta, indent=1) + "\n"))
     if fmt == "csv":

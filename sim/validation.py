@@ -40,12 +40,13 @@ from .calibration import TARGETS
 from .needs import NeedType
 from .params import Params
 from .policies import AddCanteen, AddPartnerUnits, ParamChange, Policy, VolunteerDrive
+from .progress import Counter
 from .providers import ProviderKind, ProviderState
 from .window import GROUPS, Window
 
 # --- tolerances ------------------------------------------------------------------------
 STATIONARITY_TOLERANCE = 2.0  # largest year-to-year change of the seed mean / sd between seeds
-GRADED_SD = 2.0  # a graded lever moves its outcome by more than this many sd of seeds
+GRADED_SD = 2.0  # a graded lever moves its outcome by more than this many sd of paired differences
 MONOTONE_SD = 1.0  # ... and no step goes against its trend by more than this many sd
 
 # Section 3: capacity settings compared with the default.
@@ -347,10 +348,22 @@ def mean_sd(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
 
 
+def step_sds(per_value: Sequence[Sequence[float]]) -> list[float]:
+    """For each value, the sd over seeds of the step from the previous value on the same seed
+    (common random numbers: the noise in comparing neighbouring values); NaN for the first
+    value and for a step with fewer than two seeds where both values are finite."""
+    out = [math.nan]
+    for prev, vals in zip(per_value, per_value[1:], strict=False):
+        d = [a - b for a, b in zip(vals, prev, strict=True) if not (math.isnan(a) or math.isnan(b))]
+        out.append(statistics.stdev(d) if len(d) > 1 else math.nan)
+    return out
+
+
 def verdict(means: Sequence[float], sds: Sequence[float]) -> str:
     """The verdict on an outcome's means over increasing values: graded, flat or non-monotone.
 
-    ``noise`` is the pooled sd of seeds (root mean square of ``sds``). Flat: the means span
+    ``noise`` is the pooled sd (root mean square of the finite ``sds``; the lever table passes
+    the sd of each step between neighbouring values on the same seed, :func:`step_sds`). Flat: the means span
     no more than ``GRADED_SD`` x noise. Graded: they span more, and no step between two values
     (consecutive or not) goes against the trend from the first to the last value by more than
     ``MONOTONE_SD`` x noise. Otherwise non-monotone. Values with NaN means are skipped; fewer
@@ -750,9 +763,12 @@ def section_levers(config: Config, results, levers: Sequence[Lever], skipped: Se
         "",
         f"Every parameter marked as a lever and every scenario in scenarios/, on paired seeds "
         f"0-{config.seeds - 1}, one measured window of {config.window_days} days after each value's own "
-        f"spin-up. Verdict on the intended outcome: *flat* if its means span no more than "
-        f"{_f(GRADED_SD)} sd of seeds (pooled over values); *graded* if they span more and no step between "
-        f"two values goes against the trend by more than {_f(MONOTONE_SD)} sd; else *non-monotone*. "
+        f"spin-up. The noise of a dose-response on paired seeds is that of its steps: *sd* is the sd "
+        f"over seeds of the step from one value to the next on the same seed, pooled over the steps "
+        f"(root mean square; the seeds' own spread, shown as ± in the tables, is not what varies "
+        f"between two values of one seed). Verdict on the intended outcome: *flat* if its means span "
+        f"no more than {_f(GRADED_SD)} sd; *graded* if they span more and no step between two values "
+        f"goes against the trend by more than {_f(MONOTONE_SD)} sd; else *non-monotone*. "
         "Choice levers are read in the order of their choices.",
         "",
         "| lever | kind | intended outcome | verdict | direction |",
@@ -760,19 +776,19 @@ def section_levers(config: Config, results, levers: Sequence[Lever], skipped: Se
     ]
     detail = []
     for lv in levers:
-        means, sds = [], []
+        means, per_value = [], []
         rows = []
         for label, run in zip(lv.labels, lv.runs, strict=True):
             vals = _values(results, run, lv.target)
-            m, s = mean_sd(vals)
-            means.append(m)
-            sds.append(s)
+            means.append(mean_sd(vals)[0])
+            per_value.append(vals)
             unmet = (
                 ""
                 if lv.target == "unmet_need_rate"
                 else f" {_pm(_values(results, run, 'unmet_need_rate'))} |"
             )
             rows.append(f"| {label} | {_pm(vals)} |{unmet}")
+        sds = step_sds(per_value)
         v = verdict(means, sds)
         out.append(f"| {lv.name} | {lv.kind} | {lv.target} | {v} | {_direction(means, lv.target)} |")
         key = (
@@ -872,8 +888,14 @@ def main(argv: list[str] | None = None) -> int:
         config = Config(args.seeds, args.years, args.values, args.workers)
     command = "python -m sim.validation " + " ".join(argv if argv is not None else sys.argv[1:])
 
-    def progress(done: int, total: int) -> None:
-        print(f"\rvalidation: {done}/{total} tasks", end="" if done < total else "\n", file=sys.stderr)
+    shown: list = []
+
+    def progress(done: int, total: int) -> None:  # a tqdm bar on stderr (sim.progress)
+        if not shown:
+            shown.append(Counter(total, "validation", "task", offset=0))
+        shown[0](done)
+        if done >= total:
+            shown[0].close()
 
     text = validate(config, command.strip(), progress)
     atomic_write(args.out, lambda p: p.write_text(text))

@@ -119,6 +119,9 @@ class Metric:
         mid_rel: the same as a share of the reference level (the larger of the two applies),
             for counts that grow with the number of communities and days.
         mid_why: why that much matters, in one sentence.
+        flow: a count or amount of events in the window (needs, hours, yuan, placements), so the
+            value over a window is the sum of its days' values; the DataCollector then also
+            keeps its running total (``<column>_total``).
     """
 
     name: str
@@ -134,6 +137,7 @@ class Metric:
     mid: float = 0.0
     mid_rel: float = 0.0
     mid_why: str = ""
+    flow: bool = False
 
     def smallest_difference(self, reference_level: float) -> float:
         """:attr:`mid`, or :attr:`mid_rel` of ``reference_level`` when that is larger."""

@@ -90,7 +90,7 @@ def test_dashboard_model_runs_without_the_rejected_value():
     assert any("unknown parameter 'unknwn'" in e for e in model.input_errors)
     model.run(3)
     table = model.datacollector.get_model_vars_dataframe()
-    assert len(table) == 3 and "unmet_need_rate.elderly_alone" in table
+    assert len(table) == 3 and "unmet_need_rate.elderly_alone_day" in table
 
 
 # --- a real browser -------------------------------------------------------------------------

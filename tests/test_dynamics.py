@@ -172,7 +172,7 @@ def test_measured_window_starts_after_the_spin_up_with_needs_in_flight():
     m.run(10)
     daily = m.datacollector.get_model_vars_dataframe()
     assert len(daily) == 10, "the daily series covers the measured days only"
-    assert daily["lapsed"].iloc[:3].sum() > 0 or daily["expired"].iloc[:3].sum() > 0, (
+    assert daily["lapsed_day"].iloc[:3].sum() > 0 or daily["expired_day"].iloc[:3].sum() > 0, (
         "unmet need is not zero by construction in the first days"
     )
 

@@ -143,6 +143,8 @@ def test_manifest_records_provenance(tmp_path, pair):
     m = json.loads((tmp_path / "manifest.json").read_text())
     inv = m["invocations"][-1]
     assert inv["x"] == 1 and inv["versions"]["mesa"] and inv["versions"]["python"]
+    assert inv["versions"]["scipy"] and inv["versions"]["SALib"] and inv["versions"]["solara"]
+    assert inv["environment"]["packages"]["scipy"] and "differs_from_lock" in inv["environment"]
     assert inv["code_version"] == res.specs[0].code_version and "revision" in inv["git"]
     assert inv["seeds"] == {str(s.rep): s.seed for s in res.specs}
     assert inv["started"] <= inv["finished"]

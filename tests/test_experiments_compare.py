@@ -212,3 +212,32 @@ def test_sweep_designs():
     assert all(isinstance(p["partner_units"], int) for p in lhs)
     with pytest.raises(InputError, match="hh_"):
         sweep(load_scenario("baseline"), [parse_lever("hh_couple=0.1:0.3")], out="unused", reps=1, days=1)
+
+
+def test_scipy_bootstrap_agrees_with_the_hand_written_percentile_bootstrap():
+    from sim.experiments.stats import _ratio  # the cost side's ratio, kept by hand
+
+    def by_hand(d, rng, n_boot=2000, level=0.95):  # the formula stats.bootstrap_ci used before scipy
+        means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+        return tuple(np.quantile(means, [(1 - level) / 2, (1 + level) / 2]))
+
+    for seed, n in ((0, 4), (1, 8), (2, 30)):
+        d = np.random.default_rng(seed).normal(1, 2, n)
+        new, old = bootstrap_ci(d, np.random.default_rng(7)), by_hand(d, np.random.default_rng(7))
+        assert new == pytest.approx(old, rel=1e-12, abs=1e-12)
+    # the ratio of means, where every resample is defined, agrees with scipy's paired bootstrap
+    import scipy.stats
+
+    num, den = np.array([900.0, 1200, 700, 1500, 1100]), np.array([3.0, 5, 2, 6, 4])
+    est, lo, hi = _ratio(num, den, np.random.default_rng(3), 2000, 0.95)
+    res = scipy.stats.bootstrap(
+        (num, den),
+        lambda a, b, axis=-1: a.mean(axis=axis) / b.mean(axis=axis),
+        paired=True,
+        n_resamples=2000,
+        method="percentile",
+        rng=np.random.default_rng(3),
+        vectorized=True,
+    )
+    assert est == pytest.approx(num.mean() / den.mean())
+    assert (lo, hi) == pytest.approx(tuple(res.confidence_interval), rel=1e-12)

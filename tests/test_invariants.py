@@ -67,6 +67,6 @@ def test_counts_add_up(year_model):
     for g in ("elderly_alone", "migrant_children", "job_seekers"):
         assert s[f"needs_arisen.{g}"] <= s["needs_arisen"]
     daily = year_model.datacollector.get_model_vars_dataframe()
-    assert daily["needs_arisen"].sum() == s["needs_arisen"]
-    assert daily["served"].sum() == s["served"]
-    assert daily["expired"].sum() == s["expired"]
+    assert daily["needs_arisen_day"].sum() == s["needs_arisen"]
+    assert daily["served_day"].sum() == s["served"]
+    assert daily["expired_day"].sum() == s["expired"]

@@ -52,7 +52,7 @@ ALLOWED = {
 # Values allowed only in one scope of one module: (module, scope, value).
 ALLOWED_AT = {
     ("loop.py", "serve", 0.5): "centres motivation on the midpoint of its 0-1 scale",
-    ("loop.py", "_accept_prob", 0.5): "centres motivation on the midpoint of its 0-1 scale",
+    ("loop.py", "_Acceptance.__init__", 0.5): "centres motivation on the midpoint of its 0-1 scale",
     ("agents.py", "review_volunteers", 0.5): "centres a uniform draw on its midpoint",
     ("agents.py", "PartnerUnit.monthly_review", 0.5): "centres a uniform draw on its midpoint",
     ("network.py", "_community_network", 2.0): "each tie has two ends",

@@ -160,7 +160,7 @@ def test_a_new_service_is_one_class_and_one_tuple_entry():
     summary = report(model, 0, model.day)
     elders = int((model.pop.elder & (model.pop.care_level <= 1)).sum())
     assert 0 < summary["library_visits"] <= 4 * elders
-    assert "library_visits" in model.datacollector.get_model_vars_dataframe()
+    assert "library_visits_day" in model.datacollector.get_model_vars_dataframe()
     # It touches nothing else: every other outcome is what the model gives without it.
     plain = report(base, 0, base.day)
     assert {k: v for k, v in summary.items() if k != "library_visits"} == pytest.approx(plain, nan_ok=True)

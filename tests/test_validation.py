@@ -40,6 +40,21 @@ def test_verdict_on_fixed_inputs():
     assert v.verdict([math.nan, 1], [0, 0]) == "undefined"
 
 
+def test_step_noise_separates_a_small_effect_from_the_spread_of_seeds():
+    # Three seeds far apart; each step adds about 0.1 on every seed.
+    per_value = [[1.0, 2.0, 3.0], [1.1, 2.1, 3.12], [1.2, 2.21, 3.2]]
+    sds = v.step_sds(per_value)
+    assert math.isnan(sds[0])
+    assert sds[1] == pytest.approx(0.011547, rel=1e-3) and sds[2] == pytest.approx(0.015275, rel=1e-3)
+    means = [sum(x) / 3 for x in per_value]
+    assert v.verdict(means, sds) == "graded"
+    # The seeds' own sd (1.0) would have called the same effect flat.
+    assert v.verdict(means, [1.0, 1.0, 1.0]) == "flat"
+    # A NaN on one seed drops that step; a value with no finite neighbour leaves no estimate.
+    assert v.step_sds([[1.0, math.nan, 3.0], [2.0, 2.0, 4.5]])[1] == pytest.approx(math.sqrt(0.125))
+    assert all(math.isnan(x) for x in v.step_sds([[math.nan] * 2, [1.0, 2.0]]))
+
+
 def test_stationarity_on_fixed_inputs():
     change, ratio, ok = v.stationarity([1.0, 1.05, 1.02], [0.1, 0.1, 0.1])
     assert change == pytest.approx(0.05) and ratio == pytest.approx(0.5) and ok

@@ -27,6 +27,7 @@ from mesa.visualization.utils import update_counter
 
 from .. import fonts, i18n
 from ..errors import InputError
+from ..metrics import day_values
 from ..model import GovModel
 from . import charts, network_view
 from .levers import LEVERS, build_params, model_params
@@ -75,7 +76,7 @@ language = solara.reactive(_start_lang())
 
 
 def _table(model: GovModel):
-    return model.datacollector.get_model_vars_dataframe()
+    return day_values(model.datacollector.get_model_vars_dataframe())
 
 
 def _lever_text(model: DashboardModel, lang: str = "en") -> str:
@@ -114,7 +115,7 @@ def StatusCard(model: DashboardModel, lang: str = "en") -> None:
             "dashboard.status",
             residents=f"{model.pop.n:,}",
             seed=model.seed,
-            days=model.steps - model.day0,
+            days=model.steps,
             spinup=model.day0,
             unmet=shown,
         )

@@ -53,7 +53,9 @@ def check_executor(name: str, workers: int | None, scheduler: str | None) -> Non
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise InputError("--executor dask: dask[distributed] is not installed") from None
+            raise InputError(
+                "--executor dask: dask[distributed] is not installed (pip install 'govsim[dask]')"
+            ) from None
 
 
 SCHEDULER = re.compile(

@@ -19,6 +19,8 @@ from typing import Any
 
 from .. import spinup
 from ..errors import InputError
+from ..params import plain
+from ..progress import bar as progress_bar
 from .executors import Executor, Task
 from .limits import check_reps, plan_workers
 from .scenario import Scenario
@@ -28,6 +30,7 @@ from .task import SPINUP_FOLDER, RunSpec, code_version, derive_seed, execute, pr
 
 def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed: int = 0) -> list[RunSpec]:
     """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario."""
+    reps, days, base_seed = plain(reps), plain(days), plain(base_seed)  # numpy integers are integers
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
         raise InputError(f"--reps {reps!r}: expected an integer >= 1")
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
@@ -193,14 +196,4 @@ def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
 
 
 def _bar(total: int, enabled: bool, desc: str = "runs"):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="run",
-        file=sys.stderr,
-        disable=not enabled or total == 0,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
+    return progress_bar(total, desc, "run", enabled=enabled)

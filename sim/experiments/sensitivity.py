@@ -98,8 +98,11 @@ def morris(
 
     Runs ``trajectories × (len(names) + 1)`` points × ``reps`` replications of ``days`` days.
     """
-    from SALib.analyze import morris as analyse
-    from SALib.sample import morris as sample
+    try:
+        from SALib.analyze import morris as analyse
+        from SALib.sample import morris as sample
+    except ImportError:
+        raise InputError("sensitivity: SALib is not installed (pip install 'govsim[analysis]')") from None
 
     for label, value, low in (("trajectories", trajectories, 2), ("levels", levels, 2)):
         if not isinstance(value, int) or value < low:

@@ -51,11 +51,16 @@ except ImportError:  # not POSIX: an exclusive-create lock file checked by pid i
 
 from ..errors import InputError
 from ..runner import atomic_write, check_writable
+from ..versions import versions as environment
 from .task import SIM_DIR, RunOutput, RunSpec
 
 FORMAT = "govsim-experiments/1"
 TABLES = ("daily", "summary", "grid")
-PACKAGES = ("govsim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "matplotlib", "dask", "distributed")
+# The versions the brief shows; the manifest's "environment" holds every installed package.
+PACKAGES = (
+    "govsim", "mesa", "numpy", "pandas", "scipy", "pyarrow", "networkx", "matplotlib", "tqdm",
+    "SALib", "dask", "distributed", "ema-workbench", "solara",
+)  # fmt: skip
 
 
 def now_iso(t: float | None = None) -> str:
@@ -74,7 +79,8 @@ def json_safe(value: Any) -> Any:
 
 
 def versions() -> dict[str, str | None]:
-    """Python and package versions, for the manifest."""
+    """Python and the main packages' versions (None: not installed), for the manifest and the
+    brief; :func:`sim.versions.versions` (the manifest's ``environment``) has every package."""
     out: dict[str, str | None] = {"python": sys.version.split()[0]}
     for name in PACKAGES:
         try:
@@ -319,6 +325,7 @@ class Store:
             "finished": None,
             "status": "running",
             "versions": versions(),
+            "environment": environment(),
             "git": git_revision(),
             "runs": [s.key for s in specs],
         }

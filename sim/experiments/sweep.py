@@ -117,16 +117,18 @@ def grid_design(levers: Sequence[Lever]) -> list[dict[str, Any]]:
 
 
 def lhs_design(levers: Sequence[Lever], points: int, seed: int = 0) -> list[dict[str, Any]]:
-    """A Latin-hypercube sample: each lever's range cut into ``points`` strata, one draw per stratum."""
+    """A Latin-hypercube sample (``scipy.stats.qmc.LatinHypercube``, seeded by ``seed``): each
+    lever's range cut into ``points`` strata, one draw per stratum."""
+    from scipy.stats import qmc  # here: a slow import every process would pay
+
     if points < 1:
         raise InputError(f"--points {points!r}: expected an integer >= 1")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EE9,)))
-    design = [{} for _ in range(points)]
-    for lv in levers:
-        u = (rng.permutation(points) + rng.random(points)) / points
-        for row, x in zip(design, u, strict=True):
-            row[lv.name] = lv.cast(lv.low + x * (lv.high - lv.low))
-    return design
+    u = qmc.LatinHypercube(d=max(len(levers), 1), rng=rng).random(points)
+    lows = np.array([lv.low for lv in levers], float)
+    highs = np.array([lv.high for lv in levers], float)
+    x = lows + u[:, : len(levers)] * (highs - lows)  # qmc.scale refuses a lever with one value
+    return [{lv.name: lv.cast(v) for lv, v in zip(levers, row, strict=True)} for row in x]
 
 
 def point_scenarios(base: Scenario, design: list[dict[str, Any]]) -> list[Scenario]:

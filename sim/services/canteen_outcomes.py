@@ -139,5 +139,6 @@ CANTEEN_OUTCOMES: tuple[Metric, ...] = (
         lambda w, g: _closures(w),
         label="Canteens closed for losses",
         direction="lower",
+        flow=True,
     ),  # fmt: skip
 )

@@ -71,6 +71,7 @@ class Jobs(Service):
             label="Job placements (platform)",
             direction="higher",
             headline=15,
+            flow=True,
         ),  # fmt: skip
         Metric(
             "placements_market",
@@ -79,6 +80,7 @@ class Jobs(Service):
             lambda w, g: _placements(w, Via.MARKET),
             label="Job placements (market)",
             direction="higher",
+            flow=True,
         ),  # fmt: skip
         Metric(
             "trainees",
@@ -86,6 +88,7 @@ class Jobs(Service):
             "job-seekers enrolled in training projects",
             lambda w, g: _trainees(w),
             label="Trainees",
+            flow=True,
         ),  # fmt: skip
         Metric(
             "unemployment_rate",

@@ -77,6 +77,7 @@ class JointProjects(Service):
             lambda w, g: _projects(w, "funded"),
             label="Projects funded",
             direction="higher",
+            flow=True,
         ),  # fmt: skip
         Metric(
             "projects_completed",
@@ -86,6 +87,7 @@ class JointProjects(Service):
             label="Projects completed",
             direction="higher",
             headline=17,
+            flow=True,
         ),  # fmt: skip
         Metric(
             "projects_waiting",
@@ -101,6 +103,7 @@ class JointProjects(Service):
             "money units pledged at joint meetings",
             lambda w, g: w.model.projects.pledged(w.d0, w.d1),
             label="Money pledged",
+            flow=True,
         ),  # fmt: skip
         Metric(
             "money_spent",
@@ -108,6 +111,7 @@ class JointProjects(Service):
             "money spent on completed projects",
             lambda w, g: w.model.projects.spent(w.d0, w.d1),
             label="Money spent",
+            flow=True,
         ),  # fmt: skip
         Metric(
             "money_held",
