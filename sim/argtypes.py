@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from . import i18n
 from .errors import InputError
 
 INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -31,7 +32,6 @@ def parse_number(text: str, integer: bool = False) -> int | float:
 
 def int_at_least(low: int, high: int | None = None):
     """An argparse ``type`` accepting integers >= ``low`` (and <= ``high`` if given)."""
-    expected = f"an integer >= {low}" if high is None else f"an integer from {low} to {high:,}"
 
     def parse(text: str) -> int:
         try:
@@ -39,7 +39,11 @@ def int_at_least(low: int, high: int | None = None):
         except ValueError:
             value = None
         if value is None or value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected {expected}")
+            if high is None:
+                expected = i18n.t("err.int_at_least", low=low)
+            else:
+                expected = i18n.t("err.int_from_to", low=low, high=f"{high:,}")
+            raise argparse.ArgumentTypeError(i18n.t("err.not_allowed", value=repr(text), expected=expected))
         return value
 
     return parse
@@ -50,7 +54,7 @@ def out_folder(text: str) -> Path:
     working directory) is refused."""
     if not text.strip():
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not allowed: expected a folder path (write . for the working directory)"
+            i18n.t("err.not_allowed", value=repr(text), expected=i18n.t("err.folder_path"))
         )
     return Path(text)
 
@@ -60,6 +64,6 @@ def run_script(main: Callable[[], int]) -> None:
     try:
         status = main()
     except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(i18n.t("err.script_prefix", message=err), file=sys.stderr)
         status = 2
     raise SystemExit(status)

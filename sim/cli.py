@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from . import i18n, metrics
@@ -18,15 +19,38 @@ from .experiments import cli as experiments_cli
 from .params import MAX_DAYS, Params, describe
 from .progress import Counter
 
+# argparse's own messages (English, from its gettext domain) and their catalogue ids
+_ARGPARSE = (
+    (re.compile(r"the following arguments are required: (?P<args>.*)"), "arg_required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.*)"), "arg_unrecognized"),
+    (
+        re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)"),
+        "arg_invalid_choice",
+    ),
+    (re.compile(r"argument (?P<arg>\S+): expected one argument"), "arg_expected_one"),
+    (re.compile(r"argument (?P<arg>\S+): (?P<message>.*)"), "arg_message"),
+)
+
+
+def _argparse_message(message: str) -> str:
+    """argparse's message in the current language (its common forms; others as argparse says)."""
+    if i18n.get_lang() == "en":
+        return message
+    for pattern, key in _ARGPARSE:
+        match = pattern.fullmatch(message)
+        if match:
+            return i18n.t(f"err.{key}", **match.groupdict())
+    return message
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, status 2
-        raise InputError(message)
+        raise InputError(_argparse_message(message))
 
 
 def _key_value(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected KEY=VALUE")
+        raise argparse.ArgumentTypeError(i18n.t("err.not_allowed", value=repr(text), expected="KEY=VALUE"))
     key, value = text.split("=", 1)
     return key.strip(), value.strip()
 
@@ -72,16 +96,34 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
+        _early_lang(argv)  # so that argument errors come in the chosen language
         args = build_parser().parse_args(_lang_first(argv))
         i18n.set_lang(i18n.resolve(args.lang))
         handlers = {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}
         return {**handlers, **experiments_cli.COMMANDS, **dashboard_cli.COMMANDS}[args.command](args)
     except InputError as err:
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
+
+
+def _early_lang(argv: list[str]) -> None:
+    """Set the language from ``--lang`` or the environment before argparse reads the line.
+
+    An unknown value leaves English in place; argparse's pass then reports it (one line).
+    """
+    given = _lang_first(argv)
+    value = None
+    if len(given) > 1 and given[0] == "--lang":
+        value = given[1]
+    elif given and given[0].startswith("--lang="):
+        value = given[0].split("=", 1)[1]
+    try:
+        i18n.set_lang(i18n.resolve(value))
+    except InputError:
+        i18n.set_lang(i18n.DEFAULT)
 
 
 def _lang_first(argv: list[str]) -> list[str]:
@@ -104,16 +146,11 @@ def _params_from(args) -> Params:
     pairs: dict[str, str] = {}
     for key, value in args.sets:
         if key in pairs:
-            raise InputError(
-                f"--set {key}: given twice ({key}={pairs[key]} and {key}={value}); give each parameter once"
-            )
+            raise i18n.error("set_twice", key=key, first=pairs[key], second=value)
         pairs[key] = value
     if args.communities is not None:
         if "communities" in pairs:
-            raise InputError(
-                f"--communities {args.communities} and --set communities={pairs['communities']}: "
-                "give the number of communities once"
-            )
+            raise i18n.error("communities_twice", flag=args.communities, set=pairs["communities"])
         pairs["communities"] = str(args.communities)
     return Params().with_strings(pairs)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from . import i18n
 
 DISPATCH_RULES = ("closed_loop", "ad_hoc", "none")
 UNIT_SHARING = ("subdistrict", "community")
@@ -1580,29 +1580,24 @@ class Params:
         for f in dataclasses.fields(self):
             _check_value(f, getattr(self, f.name))
         if self.households_per_grid < self.households_per_building:
-            raise InputError(
-                f"households_per_grid = {self.households_per_grid} is below households_per_building = "
-                f"{self.households_per_building}: a grid holds whole buildings"
+            raise i18n.error(
+                "grid_below_building", grid=self.households_per_grid, building=self.households_per_building
             )
         if self.rating_three_stars_below > self.rating_two_stars_below:
-            raise InputError(
-                f"rating_three_stars_below = {self.rating_three_stars_below} is above "
-                f"rating_two_stars_below = {self.rating_two_stars_below}: the star edges must rise"
+            raise i18n.error(
+                "star_edges", three=self.rating_three_stars_below, two=self.rating_two_stars_below
             )
         mix = sum(getattr(self, name) for name in HOUSEHOLD_TYPES)
         if abs(mix - 1.0) > HOUSEHOLD_MIX_TOLERANCE:
             within = HOUSEHOLD_MIX_TOLERANCE
-            raise InputError(f"household shares hh_* sum to {mix:.3f}; they must sum to 1 (within {within})")
+            raise i18n.error("household_mix", sum=f"{mix:.3f}", within=within)
         rest = self.unit_institution_weight + self.unit_school_weight + self.unit_social_org_weight
         if rest <= 0 and self.unit_enterprise_share < 1:
-            raise InputError(
-                "unit_institution_weight, unit_school_weight and unit_social_org_weight are all 0: "
-                "set unit_enterprise_share = 1 or give one of them a weight"
-            )
+            raise i18n.error("unit_weights_zero")
         for names in SKILL_SHARES:
             total = sum(getattr(self, name) for name in names)
             if abs(total - 1.0) > 1e-9:  # numpy's choice allows 1.5e-8
-                raise InputError(f"{', '.join(names)} sum to {total:.6g}; they must sum to 1")
+                raise i18n.error("shares_sum", names=", ".join(names), sum=f"{total:.6g}")
 
     def _check_district(self) -> None:
         """More communities than the district has: say the limit and what it would need."""
@@ -1611,11 +1606,13 @@ class Params:
             return  # the type check of each field says what is wrong
         if 0 <= first < DISTRICT_COMMUNITIES and n >= 1 and first + n > DISTRICT_COMMUNITIES:
             residents, need = estimate_memory(n, hh)
-            raise InputError(
-                f"communities = {n} from first_community = {first} is more than Tiexi has: the limit is "
-                f"first_community + communities <= {DISTRICT_COMMUNITIES} (the whole district: "
-                f"communities = {DISTRICT_COMMUNITIES}); {n} communities would be ~{residents:,} residents "
-                f"needing ~{need / 2**30:.1f} GiB"
+            raise i18n.error(
+                "too_many_communities",
+                n=n,
+                first=first,
+                limit=DISTRICT_COMMUNITIES,
+                residents=f"{residents:,}",
+                gib=f"{need / 2**30:.1f}",
             )
 
     def replace(self, **changes: Any) -> Params:
@@ -1648,7 +1645,7 @@ class Params:
             _spec(key)  # an unknown name gets the closest name
             if not any(key in g for g in self.share_groups()):
                 allowed = "; ".join(", ".join(g) for g in self.share_groups())
-                raise InputError(f"'{key}' is not a share of a group that sums to 1; those are: {allowed}")
+                raise i18n.error("not_a_share", key=key, allowed=allowed)
             _check_value(_spec(key), plain(value))
         for group in self.share_groups():
             given = {k: plain(v) for k, v in shares.items() if k in group}
@@ -1657,10 +1654,10 @@ class Params:
             rest = [k for k in group if k not in given]
             total, before = sum(given.values()), sum(getattr(self, k) for k in rest)
             if total > 1 + 1e-12 or (not rest and abs(total - 1) > 1e-9):
-                raise InputError(f"shares {', '.join(given)} sum to {total:.6g}; expected at most 1")
+                raise i18n.error("shares_above_1", names=", ".join(given), sum=f"{total:.6g}")
             if rest and before <= 0 and total < 1:
                 others = ", ".join(rest)
-                raise InputError(f"{others} are all 0: they cannot make up the rest of {', '.join(given)}")
+                raise i18n.error("shares_rest_zero", others=others, given=", ".join(given))
             scale = (1 - total) / before if rest and before > 0 else 0.0
             changes |= given | {k: getattr(self, k) * scale for k in rest}
         return self.replace(**changes)
@@ -1694,8 +1691,8 @@ def _spec(key: str) -> dataclasses.Field:
     fields = {f.name: f for f in dataclasses.fields(Params)}
     if key not in fields:
         close = difflib.get_close_matches(key, fields, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise InputError(f"unknown parameter '{key}'{hint}; 'govsim params' lists them")
+        hint = i18n.t("err.did_you_mean", name=close[0]) if close else ""
+        raise i18n.error("unknown_param", key=key, hint=hint)
     return fields[key]
 
 
@@ -1703,9 +1700,9 @@ def allowed(f: dataclasses.Field) -> str:
     """Human description of what a parameter accepts."""
     m = f.metadata
     if m["choices"]:
-        return "one of " + ", ".join(m["choices"])
-    kind = "an integer" if f.type in ("int", int) else "a number"
-    return f"{kind} in [{m['lo']}, {m['hi']}] {m['unit']}"
+        return i18n.t("err.one_of", choices=", ".join(m["choices"]))
+    kind = "err.integer_in" if f.type in ("int", int) else "err.number_in"
+    return i18n.t(kind, lo=m["lo"], hi=m["hi"], unit=m["unit"])
 
 
 def plain(value: Any) -> Any:
@@ -1720,27 +1717,25 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _check_value(f: dataclasses.Field, value: Any) -> None:
+def _check_value(f: dataclasses.Field, value: Any, label: str | None = None) -> None:
+    """One-line :class:`InputError` naming ``label`` (default: ``parameter 'name'``) unless
+    ``value`` has the parameter's type, is one of its choices and lies in its range."""
     m = f.metadata
+    who = label if label is not None else i18n.t("err.param_label", name=f.name)
     ok_type = {
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
         "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
         "str": lambda v: isinstance(v, str),
     }[f.type if isinstance(f.type, str) else f.type.__name__]
-    if not ok_type(value):
-        raise InputError(f"parameter '{f.name}' = {value!r}: expected {allowed(f)}")
-    if m["choices"] and value not in m["choices"]:
-        raise InputError(f"parameter '{f.name}' = {value!r}: expected {allowed(f)}")
+    if not ok_type(value) or (m["choices"] and value not in m["choices"]):
+        raise i18n.error("bad_value", who=who, value=repr(value), allowed=allowed(f))
     if m["lo"] is not None and not (m["lo"] <= value <= m["hi"]):
-        raise InputError(f"parameter '{f.name}' = {value!r} is out of range: expected {allowed(f)}")
+        raise i18n.error("out_of_range", who=who, value=repr(value), allowed=allowed(f))
 
 
 def check_like(param: str, value: Any, label: str) -> None:
     """Validate ``value`` by parameter ``param``'s type and range; errors name ``label``."""
-    try:
-        _check_value(_spec(param), plain(value))
-    except InputError as err:
-        raise InputError(str(err).replace(f"parameter '{param}'", label)) from None
+    _check_value(_spec(param), plain(value), label)
 
 
 def parse_value(key: str, text: str) -> Any:
@@ -1753,7 +1748,8 @@ def parse_value(key: str, text: str) -> Any:
         if kind in ("int", "float"):
             return parse_number(text, integer=kind == "int")
     except ValueError:
-        raise InputError(f"parameter '{key}' = {text!r}: expected {allowed(f)}") from None
+        who = i18n.t("err.param_label", name=key)
+        raise i18n.error("bad_value", who=who, value=repr(text), allowed=allowed(f)) from None
     return text
 
 

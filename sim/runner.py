@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import metrics, spinup
-from .errors import InputError
+from . import i18n, metrics, spinup
 from .model import GovModel
 from .needs import NeedState, is_unmet
 from .params import Params, plain
@@ -70,9 +69,9 @@ def run(
     """
     days, seed = plain(days), plain(seed)  # numpy integers are integers
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise InputError(f"days = {days!r}: expected an integer >= 1")
+        raise i18n.error("run_days", value=repr(days))
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InputError(f"seed = {seed!r}: expected an integer >= 0")
+        raise i18n.error("run_seed", value=repr(seed))
     params = params or Params()
     model = spinup.start(params, seed, policies=policies, progress=spinup_progress)  # reused if already made
     model.run(days, progress)
@@ -166,16 +165,18 @@ def check_writable(path: Path, flag: str = "--out") -> None:
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise InputError(f"{flag} {path}: exists and is not a folder")
+        raise i18n.error("out_is_file", flag=flag, path=path)
     probe_in = path
     while not probe_in.exists():
         probe_in = probe_in.parent
     if not probe_in.is_dir():
-        raise InputError(f"{flag} {path}: {probe_in} is a file, so the folder cannot be created")
+        raise i18n.error("out_parent_file", flag=flag, path=path, parent=probe_in)
     try:
         os.rmdir(tempfile.mkdtemp(dir=probe_in, prefix=".govsim-probe-"))
     except OSError as err:
-        raise InputError(f"{flag} {path}: cannot write in {probe_in} ({err.strerror})") from None
+        raise i18n.error(
+            "out_unwritable", flag=flag, path=path, parent=probe_in, detail=err.strerror
+        ) from None
 
 
 RUN_FORMAT = "govsim-run/1"
@@ -202,15 +203,9 @@ def check_run_out(path: Path) -> None:
     if not path.is_dir() or not any(path.iterdir()):
         return
     if (path / "manifest.json").exists():
-        raise InputError(
-            f"--out {path}: a compare or sweep results folder; govsim run needs a new or empty "
-            "folder, or one an earlier govsim run wrote"
-        )
+        raise i18n.error("run_out_results", path=path)
     if run_record(path) is None:
-        raise InputError(
-            f"--out {path}: folder is not empty and has no run.json of an earlier govsim run; "
-            "choose a new or empty folder"
-        )
+        raise i18n.error("run_out_not_empty", path=path)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -236,7 +231,7 @@ def write_outputs(result: RunResult, out: Path, fmt: str = "csv") -> list[Path]:
     writes (only names of :data:`RUN_FILES`).
     """
     if fmt not in ("csv", "parquet"):
-        raise InputError(f"--format {fmt!r}: expected csv or parquet")
+        raise i18n.error("run_format", value=repr(fmt))
     out = Path(out)
     daily = out / f"daily.{fmt}"
     communities, summary, run_json = out / "communities.csv", out / "summary.json", out / "run.json"

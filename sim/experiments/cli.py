@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .. import i18n
 from ..argtypes import int_at_least, out_folder
-from ..errors import InputError
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
 from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS, MIN_REPS
@@ -125,7 +124,7 @@ def cmd_compare(args) -> int:
 
     scenarios = load_scenarios(args.scenarios, _overrides(args))
     if len(scenarios) < 2:
-        raise InputError("compare: give at least two scenarios (the first is the reference)")
+        raise i18n.error("compare_two")
     options = _run_options(args)
     _warn_late_policies(scenarios, args.days)
     comp = compare(scenarios, **options)
@@ -149,7 +148,7 @@ def cmd_sweep(args) -> int:
     if args.communities is not None:
         base = base.with_params(_overrides(args))
     if not args.levers:
-        raise InputError("sweep: give at least one --lever NAME=LO:HI[:N]")
+        raise i18n.error("sweep_lever")
     params, _ = base.build()
     levers = [parse_lever(t, params) for t in args.levers]
     options = _run_options(args)

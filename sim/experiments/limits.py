@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import InputError
+from .. import i18n
 from ..params import Params, estimate_memory
 
 MAX_REPS = 10_000  # replications per scenario
@@ -59,8 +59,8 @@ def check_disk(path: Path, need: int, what: str) -> None:
     """Refuse (one line) when ``need`` bytes exceed the usable free space at ``path``."""
     free = free_bytes(path)
     if free is not None and need > DISK_SHARE * free:
-        raise InputError(
-            f"{what} needs ~{gib(need)} on disk; {path} has {gib(free)} free (limit {DISK_SHARE:.0%})"
+        raise i18n.error(
+            "disk", what=what, need=gib(need), path=path, free=gib(free), limit=f"{DISK_SHARE:.0%}"
         )
 
 
@@ -74,11 +74,14 @@ def run_bytes(params: Params, days: int) -> tuple[int, int]:
 
 def check_reps(reps: int, scenarios: int) -> None:
     if reps > MAX_REPS:
-        raise InputError(f"--reps {reps:,}: at most {MAX_REPS:,} replications per scenario")
+        raise i18n.error("reps_max", reps=f"{reps:,}", max=f"{MAX_REPS:,}")
     if reps * scenarios > MAX_RUNS:
-        raise InputError(
-            f"{scenarios} scenarios x {reps:,} replications = {reps * scenarios:,} runs; at most "
-            f"{MAX_RUNS:,} in one invocation (fewer replications, or split the job)"
+        raise i18n.error(
+            "runs_max",
+            scenarios=scenarios,
+            reps=f"{reps:,}",
+            runs=f"{reps * scenarios:,}",
+            max=f"{MAX_RUNS:,}",
         )
 
 
@@ -107,17 +110,19 @@ def plan_workers(specs: Sequence, root: Path, workers: int | None, local: bool) 
         return workers
     fit = int(MEMORY_SHARE * total // max(peak, 1))
     if fit < 1:
-        raise InputError(
-            f"one run needs ~{gib(peak)} of memory; this machine has {gib(total)} "
-            f"(limit {MEMORY_SHARE:.0%}): fewer communities, households or days"
-        )
+        raise i18n.error("memory_one", need=gib(peak), total=gib(total), limit=f"{MEMORY_SHARE:.0%}")
     if workers is None:
         from .executors import default_workers
 
         return None if default_workers() <= fit else fit
     if min(workers, todo) > fit:
-        raise InputError(
-            f"--workers {workers}: {min(workers, todo)} runs at once need ~{gib(min(workers, todo) * peak)} "
-            f"of memory; this machine has {gib(total)} (limit {MEMORY_SHARE:.0%}): use --workers {fit}"
+        raise i18n.error(
+            "memory_workers",
+            workers=workers,
+            n=min(workers, todo),
+            need=gib(min(workers, todo) * peak),
+            total=gib(total),
+            limit=f"{MEMORY_SHARE:.0%}",
+            fit=fit,
         )
     return workers

@@ -108,7 +108,7 @@ class Scenario:
         try:
             params = Params().replace(**self.params)
         except InputError as err:
-            raise InputError(f"{self.source}: [params] {err}") from None
+            raise i18n.error("in_params", source=self.source, message=err) from None
         policies = []
         for i, table in enumerate(self.policies):
             where = f"{self.source}: policies[{i}]"
@@ -116,7 +116,7 @@ class Scenario:
             try:
                 policy.validate(params)
             except InputError as err:
-                raise InputError(f"{where}: {err}") from None
+                raise i18n.error("at", where=where, message=err) from None
             policies.append(policy)
         return params, tuple(policies)
 
@@ -149,24 +149,31 @@ class Scenario:
         }
 
 
+def _what(key: str) -> str:
+    """What a top-level key holds (:data:`TOP_KEYS`), in the current language."""
+    return i18n.t(f"scenario_key.{key}")
+
+
 def _policy(table: Any, where: str) -> Policy:
     if not isinstance(table, dict):
-        raise InputError(f"{where}: expected a [[policies]] table, got {type(table).__name__}")
+        raise i18n.error("policy_not_table", where=where, type=type(table).__name__)
     kind = table.get("kind")
     if not isinstance(kind, str):
-        raise InputError(f"{where}: kind = {kind!r}: expected a policy kind (a string)")
+        raise i18n.error("policy_kind", where=where, kind=repr(kind))
     comms = table.get("communities")
     if comms is not None and not (isinstance(comms, list) and all(type(c) is int for c in comms)):
-        raise InputError(f"{where}: communities = {comms!r}: expected a list of community indices")
+        raise i18n.error("policy_communities", where=where, value=repr(comms))
     if "changes" in table and not isinstance(table["changes"], dict):
-        raise InputError(f"{where}: changes = {table['changes']!r}: expected a table of parameter values")
+        raise i18n.error("policy_changes", where=where, value=repr(table["changes"]))
     try:
         return policy_from_dict(table, where=where)
     except InputError as err:
         msg = str(err)
-        raise InputError(msg if msg.startswith(where) else f"{where}: {msg}") from None
+        raise InputError(
+            msg if msg.startswith(where) else i18n.t("err.at", where=where, message=msg)
+        ) from None
     except (TypeError, ValueError) as err:
-        raise InputError(f"{where}: {err}") from None
+        raise i18n.error("at", where=where, message=err) from None
 
 
 def _depth(value: Any) -> int:
@@ -184,35 +191,36 @@ def _depth(value: Any) -> int:
 def parse_scenario(data: dict[str, Any], source: str, default_name: str) -> Scenario:
     """Validate a parsed TOML document and return the scenario it describes."""
     if not data:
-        raise InputError(
-            f"{source}: empty scenario file; write at least a name and a description (for the "
-            "baseline itself use 'baseline')"
-        )
+        raise i18n.error("scenario_empty", source=source)
     if _depth(data) > MAX_DEPTH:
-        raise InputError(f"{source}: tables or arrays nested more than {MAX_DEPTH} deep; not a scenario")
+        raise i18n.error("scenario_deep", source=source, depth=MAX_DEPTH)
     for key in data:
         if key not in TOP_KEYS:
             allowed = ", ".join(TOP_KEYS)
-            raise InputError(f"{source}: unknown key '{key}'; allowed top-level keys: {allowed}")
+            raise i18n.error("scenario_key", source=source, key=key, allowed=allowed)
     name = data.get("name", default_name)
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise InputError(
-            f"{source}: name = {_short(name)}: expected {TOP_KEYS['name']}, at most 64 characters"
-        )
+        raise i18n.error("scenario_name", source=source, name=_short(name), what=_what("name"))
     for key in MAX_TEXT:
         if key in data and not isinstance(data[key], str):
-            raise InputError(f"{source}: {key} = {_short(data[key])}: expected a string ({TOP_KEYS[key]})")
+            raise i18n.error(
+                "scenario_text", source=source, key=key, value=_short(data[key]), what=_what(key)
+            )
         if key in data and len(data[key]) > MAX_TEXT[key]:
-            raise InputError(
-                f"{source}: {key} is {len(data[key]):,} characters long; at most {MAX_TEXT[key]:,} "
-                f"are allowed ({TOP_KEYS[key]})"
+            raise i18n.error(
+                "scenario_text_long",
+                source=source,
+                key=key,
+                n=f"{len(data[key]):,}",
+                max=f"{MAX_TEXT[key]:,}",
+                what=_what(key),
             )
     params = data.get("params", {})
     if not isinstance(params, dict):
-        raise InputError(f"{source}: params = {_short(params)}: expected a [params] table")
+        raise i18n.error("scenario_params", source=source, value=_short(params))
     policies = data.get("policies", [])
     if not isinstance(policies, list):
-        raise InputError(f"{source}: policies = {_short(policies)}: expected [[policies]] tables")
+        raise i18n.error("scenario_policies", source=source, value=_short(policies))
     en, zh = ({k: data[k].strip() for k in TEXT_KEYS[lang] if k in data} for lang in ("en", "zh"))
     missing = tuple(
         mine
@@ -255,15 +263,15 @@ def resolve(ref: str) -> Path:
     if ref.endswith(".toml") or "/" in ref or "\\" in ref:
         path = Path(ref)
         if not path.is_file():
-            raise InputError(f"scenario file {ref}: not found")
+            raise i18n.error("scenario_file_missing", ref=ref)
         return path
     if not NAME_RE.match(ref):
-        raise InputError(f"scenario {ref!r}: expected a name in scenarios/ or a path to a .toml file")
+        raise i18n.error("scenario_ref", ref=repr(ref))
     for d in scenario_dirs():
         if (d / f"{ref}.toml").is_file():
             return d / f"{ref}.toml"
-    names = ", ".join(available()) or "none found"
-    raise InputError(f"scenario {ref!r}: no scenarios/{ref}.toml; available: {names}")
+    names = ", ".join(available()) or i18n.t("err.none_found")
+    raise i18n.error("scenario_unknown", ref=repr(ref), name=ref, names=names)
 
 
 def load_scenario(ref: str | Path) -> Scenario:
@@ -277,14 +285,14 @@ def load_scenario(ref: str | Path) -> Scenario:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{source}: {size:,} bytes; a scenario file may have at most {MAX_FILE_BYTES:,}")
+            raise i18n.error("scenario_big", source=source, size=f"{size:,}", max=f"{MAX_FILE_BYTES:,}")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{source}: malformed TOML: {err}") from None
+        raise i18n.error("scenario_toml", source=source, detail=err) from None
     except RecursionError:
-        raise InputError(f"{source}: tables or arrays nested too deeply; not a scenario") from None
+        raise i18n.error("scenario_too_deep", source=source) from None
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{source}: cannot read: {err}") from None
+        raise i18n.error("scenario_unreadable", source=source, detail=err) from None
     return parse_scenario(data, source, default_name=path.stem)
 
 
@@ -297,10 +305,10 @@ def load_scenarios(refs: list[str], overrides: dict[str, Any] | None = None) -> 
             try:
                 s = s.with_params(overrides)
             except InputError as err:
-                raise InputError(f"{err} (with command-line overrides {overrides})") from None
+                raise i18n.error("with_overrides", message=err, overrides=overrides) from None
         note_fallbacks(s)
         if s.name in [o.name for o in out]:
-            raise InputError(f"{s.source}: name = {s.name!r} is already used by another scenario given")
+            raise i18n.error("scenario_dup", source=s.source, name=repr(s.name))
         out.append(s)
     return out
 

@@ -49,6 +49,7 @@ try:
 except ImportError:  # not POSIX: an exclusive-create lock file checked by pid instead
     fcntl = None
 
+from .. import i18n
 from ..errors import InputError
 from ..runner import atomic_write, check_writable
 from ..versions import versions as environment
@@ -119,17 +120,14 @@ def check_out(root: Path) -> None:
         manifest = root / "manifest.json"
         if not manifest.exists():
             if any(root.iterdir()):
-                raise InputError(
-                    f"--out {root}: folder is not empty and has no govsim manifest.json; "
-                    "choose a new or empty folder"
-                )
+                raise i18n.error("out_not_empty", root=root)
             return
         try:
             data = json.loads(manifest.read_text())
         except (OSError, ValueError) as err:
-            raise InputError(f"--out {root}: manifest.json is unreadable ({err}); not touching it") from None
+            raise i18n.error("manifest_unreadable", root=root, detail=err) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise InputError(f"--out {root}: manifest.json is not a {FORMAT} manifest; not touching it")
+            raise i18n.error("manifest_format", root=root, format=FORMAT)
 
 
 class Store:
@@ -168,7 +166,7 @@ class Store:
         p = self.root.joinpath(*parts)
         resolved = p.resolve()
         if resolved != self._base and not resolved.is_relative_to(self._base):
-            raise InputError(f"path {p}: outside the output folder {self.root}; refused")
+            raise i18n.error("outside_out", path=p, root=self.root)
         return p
 
     def write_text(self, rel: str, text: str) -> Path:
@@ -379,11 +377,9 @@ class Store:
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
-            raise InputError(
-                f"--out {self.root}: manifest.json is unreadable ({err}); not touching it"
-            ) from None
+            raise i18n.error("manifest_unreadable", root=self.root, detail=err) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise InputError(f"--out {self.root}: manifest.json is not a {FORMAT} manifest; not touching it")
+            raise i18n.error("manifest_format", root=self.root, format=FORMAT)
         self.manifest.update(data)
 
     def flush(self, force: bool = True) -> None:
@@ -428,9 +424,7 @@ class Store:
                 owner = _pid_in(fd)
                 os.close(fd)
                 who = f" (pid {owner})" if owner else ""
-                raise InputError(
-                    f"--out {self.root}: another govsim{who} is writing there; wait for it to finish"
-                ) from None
+                raise i18n.error("locked_wait", root=self.root, who=who) from None
             try:
                 same = os.stat(lock).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
@@ -439,7 +433,7 @@ class Store:
                 break
             os.close(fd)  # released and removed by its holder meanwhile: lock the new file
         else:
-            raise InputError(f"--out {self.root}: could not take {lock}")
+            raise i18n.error("lock_failed", root=self.root, lock=lock)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd, self._locked = fd, True
@@ -492,10 +486,10 @@ def _exclusive_create(lock: Path, root: Path) -> int:
             except (OSError, ValueError):
                 lock.unlink(missing_ok=True)  # stale: its writer is gone
                 continue
-            raise InputError(f"--out {root}: another govsim (pid {pid}) is writing there") from None
+            raise i18n.error("locked_pid", root=root, pid=pid) from None
         os.write(fd, str(os.getpid()).encode())
         return fd
-    raise InputError(f"--out {root}: another govsim is writing there")
+    raise i18n.error("locked", root=root)
 
 
 @dataclass
@@ -524,9 +518,9 @@ def verify(root: Path | str) -> Verification:
     tables against their sizes and SHA-256 checksums. Reads only."""
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"verify {root}: not a folder")
+        raise i18n.error("verify_not_folder", root=root)
     if not (root / "manifest.json").exists() and not (root / "runs").is_dir():
-        raise InputError(f"verify {root}: not a govsim results folder (no manifest.json, no runs/)")
+        raise i18n.error("verify_not_results", root=root)
     report = Verification(root)
     runs: dict[str, Any] = {}
     rec, problem = _read_record(root / "manifest.json", "manifest.json")

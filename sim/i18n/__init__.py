@@ -61,7 +61,7 @@ def check(value: str, where: str) -> str:
     """``value`` if it is a language govsim speaks, else a one-line :class:`InputError`."""
     v = (value or "").strip().lower()
     if v not in LANGS:
-        raise InputError(f"{where} {value!r} is not allowed: expected one of {', '.join(LANGS)}")
+        raise error("bad_lang", where=where, value=repr(value), langs=", ".join(LANGS))
     return v
 
 
@@ -124,6 +124,15 @@ def t(key: str, lang: str | None = None, /, **values) -> str:
         if text is None:
             raise KeyError(f"no message {key!r} in sim/i18n/*.toml")
     return text.format(**values) if values else text
+
+
+def error(key: str, /, **values) -> InputError:
+    """A one-line :class:`InputError` with the message ``err.<key>`` in the current language.
+
+    Names, values and file names go in as placeholders and stay as given; only the words
+    around them are translated (``sim/i18n/<lang>.toml``, section ``[err]``).
+    """
+    return InputError(t(f"err.{key}", **values))
 
 
 def outcome_label(name: str, fallback: str = "", lang: str | None = None) -> str:
