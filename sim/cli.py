@@ -85,9 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress or summary on screen")
 
     p = sub.add_parser("params", help="list every parameter with default, unit, range and source")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--json", action="store_true", help="machine-readable output (doc in English, doc_zh in Chinese)"
+    )
     m = sub.add_parser("metrics", help="list every outcome with its definition")
-    m.add_argument("--json", action="store_true", help="machine-readable output")
+    m.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output (definition in English, definition_zh in Chinese)",
+    )
     experiments_cli.add_parsers(sub)
     dashboard_cli.add_parser(sub)
     return parser
@@ -257,14 +263,14 @@ def summary_table(summary: dict[str, float], residents: int, days: int, params: 
 def _cmd_params(args) -> int:
     rows = describe()
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
         return 0
     name, default, unit, rng, tag, meaning = i18n.t("cli.params_head").split("|")
     cols = (_pad(name, 30), _pad(default, 12, True), "", _pad(unit, 22), _pad(rng, 22), _pad(tag, 4), meaning)
     print(" ".join(cols))
     for r in rows:
         head = f"{r['name']:30s} {r['default']!s:>12s}  {r['unit']:22s} {r['range']:22s}"
-        print(f"{head} [{r['tag']}]  {r['doc']}")
+        print(f"{head} [{r['tag']}]  {r['doc_zh'] if i18n.get_lang() == 'zh' else r['doc']}")
     print("\n" + i18n.t("cli.params_tags"))
     return 0
 
@@ -279,6 +285,7 @@ def _cmd_metrics(args) -> int:
             "headline": m.headline,
             "by_group": m.by_group,
             "definition": m.definition,
+            "definition_zh": i18n.description("metric", m.name, m.definition, "zh"),
             "smallest_difference": m.mid,
             "smallest_difference_relative": m.mid_rel,
             "smallest_difference_why": m.mid_why,
@@ -301,7 +308,7 @@ def _cmd_metrics(args) -> int:
         label = i18n.outcome_label(r["name"], r["label"])
         print(
             f"{r['name']:36s} [{i18n.unit_label(r['unit'])}] {arrows[r['direction']]:9s} {label}: "
-            f"{r['definition']}{tag}{head}{matters}"
+            f"{i18n.description('metric', r['name'], r['definition'])}{tag}{head}{matters}"
         )
     groups = "; ".join(f"{g} = {i18n.group_label(g)}" for g in metrics.GROUPS)
     print("\n" + t("cli.groups", groups=groups))

@@ -1765,7 +1765,9 @@ def describe() -> list[dict[str, Any]]:
 
     ``name``; ``type`` (``int``, ``float``, ``bool`` or ``choice``); ``default``; ``unit``;
     ``min`` and ``max`` (numbers, or None for a choice); ``choices`` (a list, or None);
-    ``range`` (the same bounds as text, for people); ``tag`` (provenance A/S/E); ``doc``;
+    ``range`` (the same bounds as text, for people); ``tag`` (provenance A/S/E); ``doc``
+    (what it is, in English) and ``doc_zh`` (the same in Chinese, from
+    ``sim/i18n/descriptions.zh.toml``);
     ``eq`` (its submodel); ``build_only`` (read only when the model is built; also as
     ``build``); ``lever`` (the outcome a policy lever targets, or None); ``prior`` (a
     distribution for uncertainty analysis, or None: none is declared yet).
@@ -1786,6 +1788,7 @@ def describe() -> list[dict[str, Any]]:
                 "range": rng,
                 "tag": m["tag"],
                 "doc": m["doc"],
+                "doc_zh": i18n.description("param", f.name, m["doc"], "zh"),
                 "eq": m["eq"],
                 "build_only": m["build"],
                 "build": m["build"],

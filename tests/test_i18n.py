@@ -104,3 +104,100 @@ def test_every_glossary_term_is_in_the_sources_glossary():
     glossary = table[table.index("## Glossary of the report's terms") :]
     missing = [e["zh"] for e in i18n.glossary().values() if e["zh"] not in glossary]
     assert missing == []
+
+
+def test_every_parameter_and_metric_has_a_chinese_description_and_no_stale_keys():
+    from sim.params import describe
+
+    zh = i18n.descriptions("zh")
+    params = {r["name"] for r in describe()}
+    names = {m.name for m in metrics.registry()}
+    assert set(zh["param"]) == params, set(zh["param"]) ^ params
+    assert set(zh["metric"]) == names, set(zh["metric"]) ^ names
+    for text in [*zh["param"].values(), *zh["metric"].values()]:
+        assert text.strip() and any("\u4e00" <= c <= "\u9fff" for c in text), text
+
+
+def test_params_and_metrics_lists_in_chinese(capsys):
+    import json
+
+    try:
+        assert main(["--lang", "zh", "params"]) == 0
+        out = capsys.readouterr().out
+        assert "构建的社区数（193 = 铁西区全区）" in out and "communities built" not in out
+        assert main(["metrics", "--lang", "zh"]) == 0
+        out = capsys.readouterr().out
+        assert "网格员走访发现的隐性需求" in out and "hidden needs found" not in out
+        assert main(["--lang", "zh", "params", "--json"]) == 0
+        row = json.loads(capsys.readouterr().out)[0]  # machine-readable: both languages, always
+        assert row["doc"] == "communities built (193 = Tiexi)" and row["doc_zh"].startswith("构建的社区数")
+        assert main(["--lang", "en", "metrics", "--json"]) == 0
+        m = json.loads(capsys.readouterr().out)["metrics"][0]
+        assert m["definition"] == "needs that arose" and m["definition_zh"] == "产生的需求"
+    finally:
+        i18n.set_lang("en")
+
+
+def _bad_inputs(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "broken\n', encoding="utf-8")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x", encoding="utf-8")
+    out = str(tmp_path / "out")
+    run = ["run", "--days", "3", "--quiet", "--out", out]
+    return {
+        "unknown parameter": (
+            run + ["--set", "canteen_pric=3"],
+            ["canteen_pric", "未知参数", "canteen_price"],
+        ),
+        "out of range": (run + ["--set", "canteen_price=300"], ["canteen_price", "300", "超出范围"]),
+        "wrong type": (run + ["--set", "communities=abc"], ["communities", "'abc'", "整数"]),
+        "bad choice": (run + ["--set", "dispatch_rule=fast"], ["dispatch_rule", "'fast'", "之一"]),
+        "malformed TOML": (["compare", "baseline", str(bad), "--out", out], ["bad.toml", "TOML 格式错误"]),
+        "unknown scenario": (["compare", "baseline", "nosuch", "--out", out], ["nosuch", "情景", "可用情景"]),
+        "empty --out": (["run", "--days", "3", "--out", ""], ["--out", "文件夹路径"]),
+        "--out a file": (["run", "--days", "3", "--quiet", "--out", str(a_file)], ["a_file", "不是文件夹"]),
+        "bad --days": (["run", "--days", "0", "--out", out], ["--days", "'0'", "整数"]),
+        "missing --out": (["run", "--days", "3"], ["--out", "缺少"]),
+    }
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown parameter",
+        "out of range",
+        "wrong type",
+        "bad choice",
+        "malformed TOML",
+        "unknown scenario",
+        "empty --out",
+        "--out a file",
+        "bad --days",
+        "missing --out",
+    ],
+)
+def test_bad_input_in_chinese_is_one_line_and_exit_2(case, how, tmp_path, capsys, monkeypatch):
+    argv, words = _bad_inputs(tmp_path)[case]
+    if how == "flag":
+        argv = ["--lang", "zh", *argv]
+    else:
+        monkeypatch.setenv("GOVSIM_LANG", "zh")
+    try:
+        assert main(argv) == 2
+    finally:
+        i18n.set_lang("en")
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.count("\n") == 1 and err.startswith("govsim：错误：") and "Traceback" not in err, err
+    assert all(w in err for w in words), (words, err)
+    assert captured.out == ""
+
+
+def test_bad_input_in_english_is_unchanged(tmp_path, capsys):
+    argv, _ = _bad_inputs(tmp_path)["unknown parameter"]
+    assert main(["--lang", "en", *argv]) == 2
+    err = capsys.readouterr().err
+    expected = "govsim: error: unknown parameter 'canteen_pric' (did you mean 'canteen_price'?); "
+    assert err == expected + "'govsim params' lists them\n"

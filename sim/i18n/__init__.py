@@ -52,6 +52,31 @@ def glossary() -> dict[str, dict[str, str]]:
         return tomllib.load(f)["term"]
 
 
+@cache
+def descriptions(lang: str) -> dict[str, dict[str, str]]:
+    """``{"param": {name: text}, "metric": {name: text}}`` in ``lang``.
+
+    English descriptions live with their code (``sim.params`` field ``doc``, a metric's
+    ``definition``); the other languages' are in ``descriptions.<lang>.toml`` next to this
+    module, keyed by parameter and metric name (``tests/test_i18n.py`` keeps them complete).
+    """
+    path = HERE / f"descriptions.{lang}.toml"
+    if not path.exists():
+        return {"param": {}, "metric": {}}
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    return {"param": data.get("param", {}), "metric": data.get("metric", {})}
+
+
+def description(kind: str, name: str, english: str, lang: str | None = None) -> str:
+    """A parameter's (``kind="param"``) or metric's (``"metric"``) description in ``lang``
+    (default: the current language); ``english`` where that language has none."""
+    lang = lang or _current
+    if lang == "en":
+        return english
+    return descriptions(lang)[kind].get(name) or english
+
+
 def term(key: str, lang: str | None = None) -> str:
     """A glossary term in ``lang`` (default: the current language)."""
     return glossary()[key][lang or _current]
