@@ -6,6 +6,11 @@ language and fills its ``{placeholders}``. The report's own terms (点单、派�
 接单、评单, 大党委, 五社联动 ...) live in one glossary, ``glossary.toml``; the
 Chinese catalogue uses them (``tests/test_i18n.py`` checks both).
 
+Bad-input messages are the ``[err]`` ids, raised by :func:`error` with names, values
+and file names as placeholders. Descriptions of parameters and metrics are English in
+the code (``doc``, ``definition``) and in ``descriptions.<lang>.toml`` for the other
+languages (:func:`description`).
+
 The language is chosen once per process: ``--lang`` on the command line, else
 ``GOVSIM_LANG``, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG`` starting
 with ``zh``), else English. An unknown value is an :class:`~sim.errors.InputError`.
