@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .errors import InputError
+from . import i18n
 from .params import BUILD_ONLY, Params, check_like, plain
 
 if TYPE_CHECKING:
@@ -42,14 +42,10 @@ class Policy:
                 value = plain(value)
             object.__setattr__(self, f.name, value)
         if isinstance(self.start_day, bool) or not isinstance(self.start_day, int) or self.start_day < 0:
-            raise InputError(
-                f"policy '{self.kind}': start_day = {self.start_day!r}: expected an integer >= 0"
-            )
+            raise i18n.error("policy_start", kind=self.kind, value=repr(self.start_day))
         bad_end = isinstance(self.end_day, bool) or not isinstance(self.end_day, int)
         if self.end_day is not None and (bad_end or self.end_day <= self.start_day):
-            raise InputError(
-                f"policy '{self.kind}': end_day = {self.end_day!r}: expected an integer > start_day"
-            )
+            raise i18n.error("policy_end", kind=self.kind, value=repr(self.end_day))
 
     def validate(self, params: Params) -> None:
         """Check the policy against the model it will run in (communities exist)."""
@@ -77,21 +73,22 @@ def _check_communities(kind: str, communities: tuple[int, ...] | None, params: P
     if communities is None:
         return
     if not communities:
-        raise InputError(
-            f"policy '{kind}': communities = []: list at least one community index "
-            "(leave communities out for every community)"
-        )
+        raise i18n.error("policy_no_communities", kind=kind)
     seen = set()
     for c in communities:
         if _is_int(c) and c in seen:
-            raise InputError(f"policy '{kind}': community {c} is listed twice in communities; list each once")
+            raise i18n.error("policy_community_twice", kind=kind, c=c)
         seen.add(c)
         if not _is_int(c) or not 0 <= c < params.communities:
             first = params.first_community
-            where = f"; index 0 is district community {first}" if first else ""
-            raise InputError(
-                f"policy '{kind}': community {c!r} does not exist; "
-                f"allowed 0..{params.communities - 1} ({params.communities} communities{where})"
+            where = i18n.t("err.index_0_is", first=first) if first else ""
+            raise i18n.error(
+                "policy_no_such_community",
+                kind=kind,
+                c=repr(c),
+                last=params.communities - 1,
+                n=params.communities,
+                where=where,
             )
 
 
@@ -109,10 +106,7 @@ class ParamChange(Policy):
     def validate(self, params: Params) -> None:
         for key in self.changes:
             if key in BUILD_ONLY:
-                raise InputError(
-                    f"policy '{self.kind}': '{key}' is fixed when the model is built; set it under "
-                    "[params] (or use add_canteen / add_partner_units for new facilities and units)"
-                )
+                raise i18n.error("policy_build_only", kind=self.kind, key=key)
         params.replace(**self.changes)
 
     def start(self, model: GovModel) -> None:
@@ -139,7 +133,7 @@ class AddPartnerUnits(Policy):
 
     def validate(self, params: Params) -> None:
         if not _is_int(self.count) or not 1 <= self.count <= 200:
-            raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 200]")
+            raise i18n.error("policy_count", kind=self.kind, value=repr(self.count), hi=200)
         _check_communities(self.kind, self.communities, params)
 
     def start(self, model: GovModel) -> None:
@@ -174,7 +168,7 @@ class VolunteerDrive(Policy):
             if v is None and name == "active_share":
                 continue
             if not _is_number(v) or not 0 <= v <= hi:
-                raise InputError(f"policy '{self.kind}': {name} = {v!r}: expected a number in [0, {hi}]")
+                raise i18n.error("policy_number", kind=self.kind, name=name, value=repr(v), hi=hi)
         _check_communities(self.kind, self.communities, params)
 
     def start(self, model: GovModel) -> None:
@@ -218,11 +212,11 @@ class AddCanteen(Policy):
 
     def validate(self, params: Params) -> None:
         if not _is_int(self.count) or not 1 <= self.count <= 5:
-            raise InputError(f"policy '{self.kind}': count = {self.count!r}: expected an integer in [1, 5]")
+            raise i18n.error("policy_count", kind=self.kind, value=repr(self.count), hi=5)
         for term, param in self._TERMS.items():
             value = getattr(self, term)
             if value is not None:
-                check_like(param, value, f"policy '{self.kind}': {term}")
+                check_like(param, value, i18n.t("err.policy_term", kind=self.kind, term=term))
         _check_communities(self.kind, self.communities, params)
 
     def start(self, model: GovModel) -> None:
@@ -246,14 +240,14 @@ def policy_from_dict(table: dict[str, Any], where: str = "policy") -> Policy:
     """Build a policy from ``{"kind": ..., **arguments}``; unknown kinds and keys are errors."""
     kind = table.get("kind")
     if kind not in POLICY_TYPES:
-        raise InputError(f"{where}: kind = {kind!r}: expected one of {', '.join(POLICY_TYPES)}")
+        raise i18n.error("policy_unknown_kind", where=where, kind=repr(kind), kinds=", ".join(POLICY_TYPES))
     cls = POLICY_TYPES[kind]
     allowed = {f.name for f in dataclasses.fields(cls)}
     args = {k: v for k, v in table.items() if k != "kind"}
     for key in args:
         if key not in allowed:
-            raise InputError(
-                f"{where}: unknown key '{key}' for kind '{kind}'; allowed: {', '.join(sorted(allowed))}"
+            raise i18n.error(
+                "policy_key", where=where, key=key, kind=kind, allowed=", ".join(sorted(allowed))
             )
     if "communities" in args and args["communities"] is not None:
         args["communities"] = tuple(args["communities"])

@@ -16,7 +16,6 @@ import sys
 
 from .. import i18n
 from ..argtypes import parse_number
-from ..errors import InputError
 
 DEFAULT_PORT = 8765
 APP = "sim.dashboard.app"
@@ -44,7 +43,9 @@ def _port(text: str) -> int:
     except ValueError:
         value = -1
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected a port number in [1, 65535]")
+        raise argparse.ArgumentTypeError(
+            i18n.t("err.not_allowed", value=repr(text), expected=i18n.t("err.port"))
+        )
     return value
 
 
@@ -64,19 +65,16 @@ def is_loopback(host: str) -> bool:
 def check(host: str, port: int, allow_remote: bool) -> None:
     """Refuse a non-loopback host without ``allow_remote``, a missing viz extra, a port in use."""
     if not allow_remote and not is_loopback(host):
-        raise InputError(
-            f"--host {host} is not a loopback address; the dashboard has no login, so serving it "
-            "beyond this machine needs --allow-remote"
-        )
+        raise i18n.error("host_remote", host=host)
     if importlib.util.find_spec("solara") is None:
-        raise InputError("the dashboard needs the viz extra: pip install -e '.[viz]'")
+        raise i18n.error("viz_extra")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host.strip("[]"), port))
         except OSError as err:
-            raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+            raise i18n.error("listen", host=host, port=port, detail=err.strerror or err) from None
 
 
 def command(host: str, port: int) -> list[str]:

@@ -20,7 +20,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
-from ..errors import InputError
+from .. import i18n
 from .limits import MAX_WORKERS
 from .pool import RETRIES, failed_output
 from .task import RunOutput, RunSpec
@@ -40,22 +40,20 @@ def default_workers() -> int:
 def check_executor(name: str, workers: int | None, scheduler: str | None) -> None:
     """Reject bad executor options before anything is computed or written."""
     if name not in EXECUTORS:
-        raise InputError(f"--executor {name!r}: expected one of {', '.join(EXECUTORS)}")
+        raise i18n.error("executor", value=repr(name), executors=", ".join(EXECUTORS))
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS
     ):
-        raise InputError(f"--workers {workers!r}: expected an integer from 1 to {MAX_WORKERS}")
+        raise i18n.error("workers", value=repr(workers), max=MAX_WORKERS)
     if scheduler is not None and name != "dask":
-        raise InputError(f"--scheduler {scheduler}: only used with --executor dask")
+        raise i18n.error("scheduler_only_dask", scheduler=scheduler)
     if scheduler is not None:
         check_scheduler(scheduler)
     if name == "dask":
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise InputError(
-                "--executor dask: dask[distributed] is not installed (pip install 'govsim[dask]')"
-            ) from None
+            raise i18n.error("no_dask") from None
 
 
 SCHEDULER = re.compile(
@@ -69,10 +67,7 @@ def check_scheduler(address: str) -> None:
     m = SCHEDULER.fullmatch(address) if isinstance(address, str) else None
     if m is None or not 1 <= int(m["port"]) <= 65535:
         shown = address if isinstance(address, str) and len(address) <= 80 else f"{str(address)[:77]}..."
-        raise InputError(
-            f"--scheduler {shown!r}: expected tcp://HOST:PORT or tls://HOST:PORT with a port in "
-            "[1, 65535], e.g. tcp://127.0.0.1:8786"
-        )
+        raise i18n.error("scheduler", value=repr(shown))
 
 
 class Executor:
@@ -130,7 +125,7 @@ class Executor:
         except Exception as err:  # unreachable, refused, TLS misconfigured: one line, not a traceback
             self.__exit__()
             reason = f"{type(err).__name__}: {err}".splitlines()[0]
-            raise InputError(f"--scheduler {self.scheduler}: cannot connect: {reason}") from None
+            raise i18n.error("scheduler_connect", scheduler=self.scheduler, reason=reason) from None
 
     def map(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         """Yield ``(spec, task(spec))`` for every spec as each run finishes."""

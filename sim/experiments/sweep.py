@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import metrics
+from .. import i18n, metrics
 from ..argtypes import parse_number
 from ..errors import InputError
 from ..params import Params, allowed
@@ -64,18 +64,18 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
     """Parse ``NAME=LO:HI[:N]`` or ``NAME=V1,V2,...`` and check it against the parameter's range."""
     params = params or Params()
     if "=" not in text:
-        raise InputError(f"--lever {text!r}: expected NAME=LO:HI[:N] or NAME=V1,V2,...")
+        raise i18n.error("lever_form", text=repr(text))
     name, spec = (t.strip() for t in text.split("=", 1))
     fields = {f.name: f for f in dataclasses.fields(Params)}
     if name not in fields:
         try:
             params.replace(**{name: None})  # raises the usual unknown-parameter message
         except InputError as err:
-            raise InputError(f"--lever {name}: {err}") from None
+            raise i18n.error("lever_at", name=name, message=err) from None
     f = fields[name]
     integer = f.type in ("int", int)
     if f.type not in ("int", "float", int, float):
-        raise InputError(f"--lever {name}: not numeric ({allowed(f)}); set it in a scenario file instead")
+        raise i18n.error("lever_not_numeric", name=name, allowed=allowed(f))
     try:
         if ":" in spec:
             parts = spec.split(":")
@@ -90,18 +90,16 @@ def parse_lever(text: str, params: Params | None = None) -> Lever:
             vals = tuple(parse_number(v) for v in spec.split(","))
             lever = Lever(name, min(vals), max(vals), len(vals), values=vals, integer=integer)
     except ValueError:
-        raise InputError(
-            f"--lever {text!r}: expected NAME=LO:HI with LO < HI, NAME=LO:HI:N with N >= 2, or NAME=V1,V2,..."
-        ) from None
+        raise i18n.error("lever_spec", text=repr(text)) from None
     if (len(lever.values) or lever.levels) > MAX_LEVELS:
-        raise InputError(f"--lever {text!r}: {lever.levels} levels; at most {MAX_LEVELS} are allowed")
+        raise i18n.error("lever_levels", text=repr(text), levels=lever.levels, max=MAX_LEVELS)
     if lever.values:
         lever = dataclasses.replace(lever, values=tuple(lever.cast(v) for v in lever.values))
     for v in (lever.low, lever.high, *lever.values):
         try:
             params.replace(**{name: lever.cast(v)})
         except InputError as err:
-            raise InputError(f"--lever {name}: {err}") from None
+            raise i18n.error("lever_at", name=name, message=err) from None
     return lever
 
 
@@ -122,7 +120,7 @@ def lhs_design(levers: Sequence[Lever], points: int, seed: int = 0) -> list[dict
     from scipy.stats import qmc  # here: a slow import every process would pay
 
     if points < 1:
-        raise InputError(f"--points {points!r}: expected an integer >= 1")
+        raise i18n.error("points_min", value=repr(points))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EE9,)))
     u = qmc.LatinHypercube(d=max(len(levers), 1), rng=rng).random(points)
     lows = np.array([lv.low for lv in levers], float)
@@ -141,7 +139,7 @@ def point_scenarios(base: Scenario, design: list[dict[str, Any]]) -> list[Scenar
         try:
             s = base.with_params(point, name=name, note=f"Sweep point: {label}.")
         except InputError as err:
-            raise InputError(f"sweep point {i} ({label}): {err}") from None
+            raise i18n.error("sweep_point", i=i, label=label, message=err) from None
         out.setdefault(name, dataclasses.replace(s, label=label))
     return list(out.values())
 
@@ -179,14 +177,14 @@ def sweep(
 ) -> SweepResult:
     """Run a design over ``levers`` from ``base`` and summarise each point across replications."""
     if design not in DESIGNS:
-        raise InputError(f"--design {design!r}: expected one of {', '.join(DESIGNS)}")
+        raise i18n.error("design", value=repr(design), designs=", ".join(DESIGNS))
     names = [lv.name for lv in levers]
     if not levers or len(set(names)) != len(names):
-        raise InputError(f"--lever: give each lever once (got {', '.join(names) or 'none'})")
+        raise i18n.error("levers_once", names=", ".join(names) or i18n.t("err.none"))
     if len(levers) > MAX_LEVERS:
-        raise InputError(f"--lever: {len(levers)} levers; at most {MAX_LEVERS} in one sweep")
+        raise i18n.error("levers_max", n=len(levers), max=MAX_LEVERS)
     if design == "lhs" and points > MAX_RUNS:
-        raise InputError(f"--points {points:,}: at most {MAX_RUNS:,} design points")
+        raise i18n.error("points_max", points=f"{points:,}", max=f"{MAX_RUNS:,}")
     if design == "grid":
         size = 1
         for lv in levers:
@@ -194,10 +192,7 @@ def sweep(
     else:
         size = points
     if size * reps > MAX_RUNS:
-        raise InputError(
-            f"sweep: {size} design points x {reps} replications = {size * reps:,} runs; at most "
-            f"{MAX_RUNS:,} per sweep (fewer levels or points, or split the sweep)"
-        )
+        raise i18n.error("sweep_runs_max", size=size, reps=reps, runs=f"{size * reps:,}", max=f"{MAX_RUNS:,}")
     rows = grid_design(levers) if design == "grid" else lhs_design(levers, points, base_seed)
     scenarios = point_scenarios(base, rows)
     specs = build_matrix(scenarios, reps, days, base_seed)
