@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from . import i18n
 from .errors import InputError
 from .params import Params
 
@@ -52,7 +53,7 @@ def check(
 
 
 def _show(shell, etype, value, tb, tb_offset=None) -> None:
-    print(f"govsim: error: {value}", file=sys.stderr)
+    print(i18n.t("err.prefix", message=value), file=sys.stderr)
 
 
 def one_line_errors() -> None:

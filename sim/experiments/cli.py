@@ -190,8 +190,7 @@ def _warn_late_policies(scenarios, days: int) -> None:
         for i, p in enumerate(s.policies):
             if p.get("start_day", 0) >= days:
                 print(
-                    f"govsim: note: {s.source}: policies[{i}] starts on day {p['start_day']}, "
-                    f"after the last simulated day ({days - 1}); it has no effect",
+                    i18n.t("cli.late_policy", source=s.source, i=i, day=p["start_day"], last=days - 1),
                     file=sys.stderr,
                 )
 
@@ -209,7 +208,9 @@ def _report(result) -> None:
     )
     for spec in result.specs:
         if spec.key in result.failed:
-            print(f"  failed: {spec.scenario.name} rep {spec.rep}: {result.failed[spec.key]}")
+            print(
+                i18n.t("cli.failed_run", name=spec.scenario.name, rep=spec.rep, error=result.failed[spec.key])
+            )
 
 
 FAILED_STATUS = 3  # exit status when some runs failed (the others are saved)
@@ -220,9 +221,13 @@ def _status(result, command: str) -> int:
     if not result.failed:
         return 0
     print(
-        f"govsim: {len(result.failed)} of {len(result.specs)} runs failed (listed above); every "
-        f"finished run is saved in {result.store.root}. To retry only the failed runs, run the "
-        f"same command again: {command}",
+        i18n.t(
+            "cli.some_failed",
+            failed=len(result.failed),
+            total=len(result.specs),
+            root=result.store.root,
+            command=command,
+        ),
         file=sys.stderr,
     )
     return FAILED_STATUS
@@ -235,11 +240,7 @@ def _interruptible(handler):
         try:
             return handler(args)
         except KeyboardInterrupt:
-            print(
-                f"govsim: interrupted; finished runs are kept in {args.out} - "
-                "run the same command again to compute only the missing ones",
-                file=sys.stderr,
-            )
+            print(i18n.t("cli.interrupted", out=args.out), file=sys.stderr)
             return 130
 
     return run

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import spinup
-from ..errors import InputError
+from .. import i18n, spinup
 from ..params import plain
 from ..progress import bar as progress_bar
 from .executors import Executor, Task
@@ -32,11 +31,11 @@ def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed:
     """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario."""
     reps, days, base_seed = plain(reps), plain(days), plain(base_seed)  # numpy integers are integers
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
-        raise InputError(f"--reps {reps!r}: expected an integer >= 1")
+        raise i18n.error("reps_min", value=repr(reps))
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise InputError(f"--days {days!r}: expected an integer >= 1")
+        raise i18n.error("days_min", value=repr(days))
     if not isinstance(base_seed, int) or isinstance(base_seed, bool) or base_seed < 0:
-        raise InputError(f"--seed {base_seed!r}: expected an integer >= 0")
+        raise i18n.error("seed_min", value=repr(base_seed))
     check_reps(reps, len(scenarios))
     version = code_version()
     seeds = [derive_seed(base_seed, i) for i in range(reps)]
@@ -102,11 +101,7 @@ def run_matrix(
         seeds = {str(s.rep): s.seed for s in specs}
         facts = {"code_version": code_version(), "seeds": seeds}
         for i in store.begin(specs, {**(info or {}), **executor.describe(), **facts}):
-            print(
-                f"govsim: note: {store.root}: invocation {i} was killed before it finished; "
-                "marked interrupted",
-                file=sys.stderr,
-            )
+            print(i18n.t("cli.killed_invocation", root=store.root, i=i), file=sys.stderr)
         status = "interrupted"
         bar = None
         try:
@@ -118,8 +113,7 @@ def run_matrix(
                     continue
                 if reason:
                     print(
-                        f"govsim: note: stored run {spec.scenario.name} rep {spec.rep} not reused: "
-                        f"{reason}; recomputing it",
+                        i18n.t("cli.not_reused", name=spec.scenario.name, rep=spec.rep, reason=reason),
                         file=sys.stderr,
                     )
                 todo.append(spec)
@@ -132,7 +126,8 @@ def run_matrix(
                 if rec["status"] == "failed":
                     result.failed[spec.key] = rec["error"]
                     bar.write(
-                        f"run failed: {spec.scenario.name} rep {spec.rep}: {rec['error']}", file=sys.stderr
+                        i18n.t("cli.run_failed", name=spec.scenario.name, rep=spec.rep, error=rec["error"]),
+                        file=sys.stderr,
                     )
                 bar.update(1)
             status = "finished" if not result.failed else "finished with failures"
@@ -175,7 +170,7 @@ def _spin_up(
         for spec, output in executor.map(prepare_spinup, list(groups.values())):
             if output.status == "failed":
                 bar.write(
-                    f"spin-up failed: seed {spec.seed} of {spec.scenario.name}: {output.error}",
+                    i18n.t("cli.spinup_failed", seed=spec.seed, name=spec.scenario.name, error=output.error),
                     file=sys.stderr,
                 )
             bar.update(1)
