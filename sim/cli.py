@@ -168,8 +168,12 @@ def _cmd_run(args) -> int:
     params = _params_from(args)
     check_run_out(args.out)
     check_disk(args.out, args.days * RUN_CSV_DAY_BYTES + params.communities * 4096, f"--days {args.days}")
-    warmup = None if args.quiet or params.spinup_days == 0 else Counter(params.spinup_days, "spin-up")
-    progress = None if args.quiet else Counter(args.days, "days", before=warmup)
+    warmup = (
+        None
+        if args.quiet or params.spinup_days == 0
+        else Counter(params.spinup_days, i18n.t("cli.bar_spinup"))
+    )
+    progress = None if args.quiet else Counter(args.days, i18n.t("cli.bar_days"), before=warmup)
     result = run(params, seed=args.seed, days=args.days, progress=progress, spinup_progress=warmup)
     for bar in (warmup, progress):
         if bar is not None:

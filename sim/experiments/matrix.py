@@ -165,7 +165,7 @@ def _spin_up(
             groups[k] = spec
     if not groups:
         return todo, 0
-    bar = _bar(len(groups), progress, desc="spin-ups")
+    bar = _bar(len(groups), progress, desc=i18n.t("cli.bar_spinups"))
     try:
         for spec, output in executor.map(prepare_spinup, list(groups.values())):
             if output.status == "failed":
@@ -190,5 +190,5 @@ def _plan(specs: Sequence[RunSpec], store: Store, executor: Executor) -> None:
         plan_workers(specs, store.root, None, local=False)
 
 
-def _bar(total: int, enabled: bool, desc: str = "runs"):
-    return progress_bar(total, desc, "run", enabled=enabled)
+def _bar(total: int, enabled: bool, desc: str | None = None):
+    return progress_bar(total, desc or i18n.t("cli.bar_runs"), "run", enabled=enabled)
