@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from . import metrics
+from . import i18n, metrics
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
 from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
@@ -43,10 +43,14 @@ def check_fits_in_memory(params: Params) -> None:
     except (ValueError, OSError, AttributeError):
         return
     if need > MEMORY_LIMIT_SHARE * total:
-        raise InputError(
-            f"communities={params.communities} x households_per_community={params.households_per_community} "
-            f"is ~{residents:,} residents needing ~{need / 2**30:.1f} GiB; this machine has "
-            f"{total / 2**30:.1f} GiB (limit {MEMORY_LIMIT_SHARE:.0%})"
+        raise i18n.error(
+            "model_memory",
+            communities=params.communities,
+            households=params.households_per_community,
+            residents=f"{residents:,}",
+            need=f"{need / 2**30:.1f}",
+            total=f"{total / 2**30:.1f}",
+            limit=f"{MEMORY_LIMIT_SHARE:.0%}",
         )
 
 

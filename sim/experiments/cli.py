@@ -167,19 +167,14 @@ def cmd_sweep(args) -> int:
 def cmd_verify(args) -> int:
     report = verify(args.folder)
     for what, reason in report.damaged:
-        print(f"damaged: {what}: {reason}")
+        print(i18n.t("cli.verify_damaged", what=what, reason=reason))
     for note in report.notes:
-        print(f"note: {note}")
+        print(i18n.t("cli.verify_note", note=note))
     runs = report.intact + len(report.damaged) + report.failed + report.pending
-    print(
-        f"{report.root}: {runs} runs: {report.intact} intact, {len(report.damaged)} damaged, "
-        f"{report.failed} failed, {report.pending} pending"
-    )
+    counts = {"intact": report.intact, "damaged": len(report.damaged), "failed": report.failed}
+    print(i18n.t("cli.verify_summary", root=report.root, runs=runs, pending=report.pending, **counts))
     if report.damaged:
-        print(
-            "a damaged run is never reused: run the command that wrote it again to recompute it "
-            "(damaged runs only)"
-        )
+        print(i18n.t("cli.verify_advice"))
         return 1
     return 0
 
