@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
+from . import i18n
 from .model import GovModel
 from .params import Params
 from .services import DEFAULT_SERVICES, Service
@@ -112,16 +113,19 @@ def _read(path: Path, quiet: bool = False) -> bytes | None:
     """The snapshot in ``path`` if it is whole and from this code; None (with a one-line note
     unless ``quiet``) otherwise."""
 
-    def refuse(why: str) -> None:
+    def refuse(why: tuple[str, dict]) -> None:
         if not quiet:
-            print(f"govsim: note: spin-up snapshot {path} {why}; recomputing it", file=sys.stderr)
+            print(
+                i18n.t("cli.snapshot_refused", path=path, why=i18n.t(f"cli.snapshot_{why[0]}", **why[1])),
+                file=sys.stderr,
+            )
 
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as err:
-        return refuse(f"unreadable ({err.strerror})")
+        return refuse(("unreadable", {"detail": err.strerror}))
     head, _, blob = data.partition(b"\n")
     parts = head.split()
     if (
@@ -129,9 +133,9 @@ def _read(path: Path, quiet: bool = False) -> bytes | None:
         or parts[:2] != [b"govsim-spinup", b"1"]
         or parts[2].decode(errors="replace") != code_fingerprint()
     ):
-        return refuse("is from other code or damaged")
+        return refuse(("foreign", {}))
     if hashlib.sha256(blob).hexdigest().encode() != parts[3]:
-        return refuse("fails its checksum")
+        return refuse(("checksum", {}))
     return blob
 
 

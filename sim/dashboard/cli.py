@@ -87,7 +87,7 @@ def command(host: str, port: int) -> list[str]:
 
 def cmd_dashboard(args) -> int:
     check(args.host, args.port, args.allow_remote)
-    print(f"govsim dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    print(i18n.t("cli.dashboard_at", host=args.host, port=args.port), file=sys.stderr, flush=True)
     cmd = command(args.host, args.port)
     os.environ["GOVSIM_LANG"] = i18n.get_lang()  # the page's initial language (--lang or the environment)
     os.execv(cmd[0], cmd)  # the server replaces this process: signals reach it directly
