@@ -9,7 +9,7 @@ OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 4
 
-.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean
+.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv clean priors screen
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -54,6 +54,10 @@ calibrate: $(STAMP)
 # Stationarity, patterns, capacity and every lever's dose-response (10-20 minutes on 2 cores).
 validate: $(STAMP)
 	$(PY) -m sim.validation --out docs/validation.md
+
+# The priors of the [E] parameters as a table (sim/data/priors.toml -> docs/priors.md).
+priors: $(STAMP)
+	$(PY) -m sim.priors --out docs/priors.md
 
 docs: $(STAMP)
 	$(PY) -m sim.docgen docs/ODD.md
