@@ -59,6 +59,12 @@ validate: $(STAMP)
 priors: $(STAMP)
 	$(PY) -m sim.priors --out docs/priors.md
 
+# Morris screening of every [E] parameter over its prior (docs/screening.md). The full budget:
+# R=10 trajectories x 249 points + 4 = 2,494 runs of the 730-day spin-up and a 365-day window.
+R ?= 10
+screen: $(STAMP)
+	$(PY) -m sim.screening --r $(R) --out docs/screening.md
+
 docs: $(STAMP)
 	$(PY) -m sim.docgen docs/ODD.md
 
