@@ -59,8 +59,8 @@ validate: $(STAMP)
 priors: $(STAMP)
 	$(PY) -m sim.priors --out docs/priors.md
 
-# Morris screening of every [E] parameter over its prior (docs/screening.md). The full budget:
-# R=10 trajectories x 249 points + 4 = 2,494 runs of the 730-day spin-up and a 365-day window.
+# Morris screening of every uncertain [E] parameter over its prior (docs/screening.md): R trajectories
+# x (parameters + 1) runs + 4, each a full spin-up and a 365-day window, on every core (over an hour).
 R ?= 10
 screen: $(STAMP)
 	$(PY) -m sim.screening --r $(R) --out docs/screening.md
