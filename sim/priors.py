@@ -90,6 +90,29 @@ class Prior:
             return np.minimum(np.floor(u * len(self.choices)), len(self.choices) - 1)
         return np.full_like(u, self.lo)
 
+    def scipy(self):
+        """This prior as a frozen scipy.stats distribution (discrete for integers and choices:
+        integer k has the continuous prior's mass on [k - 0.5, k + 0.5], choice i the mass 1/n)."""
+        a, b = self._support()
+        if self.dist == "fixed":
+            raise InputError(f"parameter '{self.name}' is fixed (not uncertain); it has no distribution")
+        if self.dist == "categorical":
+            n = len(self.choices)
+            return stats.rv_discrete(name=self.name, values=(np.arange(n), np.full(n, 1.0 / n)))
+        if self.dist == "uniform":
+            cont = stats.uniform(a, b - a)
+        elif self.dist == "loguniform":
+            cont = stats.loguniform(a, b)
+        else:
+            cont = stats.triang((self.mode - a) / (b - a), loc=a, scale=b - a)
+        if not self.integer:
+            return cont
+        if self.dist == "uniform":
+            return stats.randint(int(self.lo), int(self.hi) + 1)
+        ks = np.arange(int(self.lo), int(self.hi) + 1)
+        pmf = np.diff(cont.cdf(np.append(ks - 0.5, ks[-1] + 0.5)))
+        return stats.rv_discrete(name=self.name, values=(ks, pmf / pmf.sum()))
+
     def salib(self) -> tuple[str, list[float]]:
         """This prior as SALib's (dist, bounds)."""
         a, b = self._support()
@@ -364,6 +387,26 @@ def salib_problem(names: Sequence[str] | None = None, path=None) -> dict:
     names = _names(names, priors)
     dists, bounds = zip(*(priors[n].salib() for n in names), strict=True) if names else ((), ())
     return {"num_vars": len(names), "names": names, "bounds": list(bounds), "dists": list(dists)}
+
+
+def ema_uncertainties(names: Sequence[str] | None = None, path=None) -> list:
+    """The priors as EMA Workbench uncertainties (RealParameter / IntegerParameter /
+    CategoricalParameter built from :meth:`Prior.scipy`). Needs the ema_workbench package.
+    EMA draws each independently: pass its experiments through :func:`to_params`, which
+    rescales the compositions to sum to 1."""
+    from ema_workbench import CategoricalParameter, IntegerParameter, RealParameter
+
+    priors = load_priors(path)
+    out = []
+    for n in _names(names, priors):
+        p = priors[n]
+        if p.dist == "categorical":
+            out.append(CategoricalParameter(n, list(p.choices)))
+        elif p.integer:
+            out.append(IntegerParameter.from_dist(n, p.scipy()))
+        else:
+            out.append(RealParameter.from_dist(n, p.scipy()))
+    return out
 
 
 # --- the generated table --------------------------------------------------------------------------

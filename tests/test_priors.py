@@ -105,6 +105,33 @@ def test_distributions_have_their_shape():
     assert edges[np.argmax(hist)] <= tri.mode <= edges[np.argmax(hist) + 1]
 
 
+def test_scipy_distributions_are_the_ones_sampled():
+    """Prior.scipy() (for EMA Workbench and anyone else) describes what sample() draws."""
+    u = (np.arange(4000) + 0.5) / 4000
+    for name, p in priors.load_priors().items():
+        if not p.uncertain:
+            continue
+        d = p.scipy()
+        if not p.integer:
+            assert np.allclose(d.ppf(u), p.ppf(u), rtol=1e-9, atol=1e-12), name
+            continue
+        drawn = np.clip(np.round(p.ppf(u)), p.lo, p.hi)
+        ks = np.arange(p.lo, p.hi + 1)
+        share = np.array([(drawn == k).mean() for k in ks])
+        assert np.allclose(share, d.pmf(ks), atol=2e-3), name
+
+
+def test_ema_workbench_uncertainties_from_the_priors():
+    pytest.importorskip("ema_workbench")
+    table = priors.load_priors()
+    found = priors.ema_uncertainties()
+    assert [u.name for u in found] == priors.uncertain()
+    for u in found:
+        p = table[u.name]
+        assert (u.lower_bound, u.upper_bound) == (pytest.approx(p.lo), pytest.approx(p.hi)), u.name
+        assert type(u).__name__ == ("IntegerParameter" if p.integer else "RealParameter"), u.name
+
+
 def test_unknown_or_fixed_names_are_refused():
     with pytest.raises(InputError, match="'canteen_price' has no prior"):
         priors.sample(4, seed=0, names=["canteen_price"])
@@ -160,23 +187,23 @@ def test_a_damaged_priors_file_is_refused_with_one_line(tmp_path, change, says):
     assert str(path) in message and says in message and "\n" not in message
 
 
-def test_cli_writes_the_table_and_refuses_a_bad_file(tmp_path):
+def test_cli_writes_the_table_and_refuses_a_bad_file(tmp_path, capsys):
     out = tmp_path / "priors.md"
-    ok = subprocess.run(
-        [sys.executable, "-m", "sim.priors", "--out", str(out)], cwd=ROOT, capture_output=True, text=True
-    )
-    assert ok.returncode == 0, ok.stderr
+    assert priors.main(["--out", str(out)]) == 0
     rows = [
         line for line in out.read_text().splitlines() if line.startswith("| ") and "parameter |" not in line
     ]
     assert len(rows) == len(ESTIMATES)
+    capsys.readouterr()
     bad = tmp_path / "bad.toml"
     bad.write_text(GOOD.replace("schema = 1", "schema = 2"), encoding="utf-8")
-    err = subprocess.run(
+    assert priors.main(["--file", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err and "schema" in err
+    run = subprocess.run(  # the module as a program: exit status 2, one line, no traceback
         [sys.executable, "-m", "sim.priors", "--file", str(bad)], cwd=ROOT, capture_output=True, text=True
     )
-    assert err.returncode == 2
-    assert err.stderr.count("\n") == 1 and str(bad) in err.stderr and "Traceback" not in err.stderr
+    assert run.returncode == 2 and run.stderr == err and "Traceback" not in run.stderr
 
 
 def test_docs_priors_table_is_current():
