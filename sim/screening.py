@@ -259,6 +259,30 @@ def _f(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def _budget_notes(s: Screening) -> list[str]:
+    """What a shortened run leaves out, and what the full screening would cost at this pace."""
+    c, k = s.config, len(s.names)
+    full_days = Params().spinup_days + 365
+    days = c["spinup_days"] + c["window_days"]
+    notes = []
+    if days < full_days or c["r"] < 10:
+        spinup = Params().spinup_days
+        full_runs = (k + 1) * 10 + 4
+        hours = full_runs * s.per_run * full_days / days / 2 / 3600
+        notes.append(
+            f"This is a shortened screening: the full one (`make screen`: r = 10, the {spinup}-day "
+            f"spin-up and a 365-day window) is {full_runs:,} runs, about {hours:.1f} h on 2 workers at this "
+            "run's seconds per simulated day (an extrapolation, not a measurement)."
+        )
+    if c["window_days"] < 365:
+        notes.append(
+            f"The window of {c['window_days']} days is shorter than a year: patterns of a season outside it "
+            "(the winter training projects start on day training_start_day of the year; snow removal; the "
+            "joint meetings' calendar) may read as constant, so a zero effect on them means nothing here."
+        )
+    return [*(n for note in notes for n in (note, ""))]
+
+
 def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8) -> str:
     c = s.config
     k = len(s.names)
@@ -283,6 +307,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         f"Budget: {s.runs} runs of {c['spinup_days'] + c['window_days']} simulated days on "
         f"{c['workers']} worker(s), wall time {s.seconds:.0f} s, {s.per_run:.2f} s a run.",
         "",
+        *_budget_notes(s),
         f"*mu\\** is the mean absolute elementary effect in the outcome's units per step, *sigma* their sd "
         "(interactions and non-linearity), *norm* = mu\\* / the largest mu\\* on the same outcome. "
         f"**Worth calibrating**: norm ≥ {threshold} on at least one calibration pattern and mu\\* above "
