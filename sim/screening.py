@@ -166,6 +166,7 @@ def screen(
     window_days: int = 365,
     base: Params | None = None,
     workers: int = 1,
+    groups: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Screening:
     """Morris screening of ``names`` (default: every uncertain [E] parameter) over their priors.
@@ -173,6 +174,8 @@ def screen(
     ``r`` trajectories of ``len(names) + 1`` points each, all on model seed ``model_seed``, plus
     ``noise_seeds`` runs of the defaults (seeds ``model_seed + 1`` ...) for the noise floor.
     ``spinup_days`` (default: the Params default) and ``window_days`` may be shortened.
+    ``groups``: screen the groups of the priors file instead (Morris with groups: each step moves
+    every parameter of a group; ``r`` x (groups + 1) runs), named ``group:<id>``.
     """
     table = priors.load_priors()
     names = priors.uncertain(table) if names is None else list(names)
@@ -182,6 +185,11 @@ def screen(
     if spinup_days is not None:
         base = base.replace(spinup_days=spinup_days)
     unit = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    members: dict[str, list[str]] = {}
+    if groups:
+        unit["groups"] = [table[n].group for n in names]
+        for n in names:
+            members.setdefault(table[n].group, []).append(n)
     x = morris_sample.sample(unit, N=r, num_levels=NUM_LEVELS, seed=seed)
     points = priors.to_params(priors.from_unit(x, names), names, base)
     jobs = [(p, model_seed, window_days) for p in points]
@@ -197,15 +205,18 @@ def screen(
             skipped[o] = f"{int((~np.isfinite(y)).sum())} of {len(y)} runs give no value"
             continue
         res = morris_analyze.analyze(unit, x, y, num_levels=NUM_LEVELS, seed=seed, num_resamples=200)
+        factors = [f"group:{g}" for g in res["names"]] if groups else list(names)
         outcomes.append(o)
         for k in ("mu_star", "mu_star_conf", "mu", "sigma"):
             rows[k].append(np.nan_to_num(np.asarray(res[k], float)))
         base_values = [res_[o] for res_ in noise_runs if math.isfinite(res_[o])]
         sd = statistics.stdev(base_values) if len(base_values) > 1 else math.inf
         rows["noise"].append(sd / DELTA)
-    arrays = {k: np.array(v).reshape(len(outcomes), len(names)) for k, v in rows.items() if k != "noise"}
+    if not outcomes:
+        factors = [f"group:{g}" for g in members] if groups else list(names)
+    arrays = {k: np.array(v).reshape(len(outcomes), len(factors)) for k, v in rows.items() if k != "noise"}
     return Screening(
-        names=list(names),
+        names=factors,
         outcomes=outcomes,
         noise=np.array(rows["noise"]),
         skipped=skipped,
@@ -221,6 +232,8 @@ def screen(
             "spinup_days": base.spinup_days,
             "window_days": window_days,
             "workers": workers,
+            "parameters": len(names),
+            "groups": members,
         },
         **arrays,
     )
@@ -261,7 +274,7 @@ def _f(x: float) -> str:
 
 def _budget_notes(s: Screening) -> list[str]:
     """What a shortened run leaves out, and what the full screening would cost at this pace."""
-    c, k = s.config, len(s.names)
+    c, k = s.config, s.config.get("parameters", len(s.names))
     full_days = Params().spinup_days + 365
     days = c["spinup_days"] + c["window_days"]
     notes = []
@@ -286,6 +299,14 @@ def _budget_notes(s: Screening) -> list[str]:
 def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8) -> str:
     c = s.config
     k = len(s.names)
+    grouped = bool(c.get("groups"))
+    what = (
+        f"{c.get('parameters', k)} [E] parameters in {k} groups (the groups of sim/data/priors.toml, "
+        "listed in docs/priors.md; Morris with groups: each step moves every parameter of one group, "
+        "and a group's mu\\* is the effect of that joint move)"
+        if grouped
+        else f"{k} [E] parameters"
+    )
     worth, headline_only = s.worth(threshold), s.headline_only(threshold)
     norm = s.normalised
     pat = [i for i, o in enumerate(s.outcomes) if o.startswith("pattern:")]
@@ -298,7 +319,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         "",
         "## Method and budget",
         "",
-        f"Morris elementary effects (SALib) of {k} [E] parameters over their priors (docs/priors.md): "
+        f"Morris elementary effects (SALib) of {what} over their priors (docs/priors.md): "
         f"r = {c['r']} trajectories of {k + 1} points on {c['levels']} levels, laid in the quantiles of "
         "each prior, so a step is 2/3 of any parameter's prior; every point is model seed "
         f"{c['model_seed']} (common random numbers), spun up for {c['spinup_days']} days under its own "
@@ -396,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the Morris design")
     ap.add_argument("--params", default="", help="comma-separated [E] parameters (default: all uncertain)")
     ap.add_argument("--threshold", type=float, default=0.1)
+    ap.add_argument("--groups", action="store_true", help="screen the priors' groups, not each parameter")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=Path("docs/screening.md"))
     ap.add_argument("--save", type=Path, default=None, help="also keep the numbers as JSON here")
@@ -421,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.spinup_days is not None:
             Params().replace(spinup_days=args.spinup_days)  # range check, one line if out of range
         table = priors.load_priors()
-        k = len(priors._names(names, table))
+        chosen = priors._names(names, table)
+        k = len({table[n].group for n in chosen}) if args.groups else len(chosen)
         total = (k + 1) * args.r + args.noise_seeds
         bar = tqdm(total=total, desc="screening", unit="run", file=sys.stderr)
 
@@ -436,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
             spinup_days=args.spinup_days,
             window_days=args.window_days,
             workers=args.workers,
+            groups=args.groups,
             progress=progress,
         )
         bar.close()
