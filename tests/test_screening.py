@@ -69,3 +69,15 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("govsim: error: ") and err.count("\n") == 1, (args, err)
         assert not (tmp_path / "s.md").exists()
+
+
+def test_group_screening_ranks_the_groups():
+    """Morris with groups: one factor per priors group, (groups + 1) x r runs."""
+    names = ["grid_worker_cost_day", "staff_cost_day", "rate_care", "rate_repair", "tie_min_age"]
+    s = screening.screen(names, r=2, spinup_days=20, window_days=20, base=TINY, noise_seeds=2, groups=True)
+    assert s.names == ["group:costs", "group:need_rates", "group:network_integers"]
+    assert s.runs == (3 + 1) * 2 + 2 and s.mu_star.shape == (len(s.outcomes), 3)
+    assert s.config["groups"]["costs"] == ["grid_worker_cost_day", "staff_cost_day"]
+    assert s.ranking("cost_yuan")[0] == "group:costs"
+    assert s.ranking("served")[0] == "group:need_rates"
+    assert s.mu_star[s.outcomes.index("served"), 0] == 0  # wages move no service
