@@ -307,6 +307,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         if grouped
         else f"{k} [E] parameters"
     )
+    label = "group" if grouped else "parameter"
     worth, headline_only = s.worth(threshold), s.headline_only(threshold)
     norm = s.normalised
     pat = [i for i, o in enumerate(s.outcomes) if o.startswith("pattern:")]
@@ -339,7 +340,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         "",
     ]
     if worth:
-        lines += ["| parameter | patterns (norm) | headline outcomes (norm) |", "|---|---|---|"]
+        lines += [f"| {label} | patterns (norm) | headline outcomes (norm) |", "|---|---|---|"]
         for name in sorted(worth, key=lambda n: -norm[pat, s.names.index(n)].max()):
             j = s.names.index(name)
             p_list = [
@@ -365,7 +366,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         "",
         f"## Ranking per outcome (top {top})",
         "",
-        "| outcome | noise floor | rank | parameter | mu* | ±95 % | sigma | mu | norm |",
+        f"| outcome | noise floor | rank | {label} | mu* | ±95 % | sigma | mu | norm |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for i, o in enumerate(s.outcomes):
@@ -384,7 +385,7 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
         "",
         "Largest norm over the patterns and over the headline outcomes, and where each is reached.",
         "",
-        "| parameter | max norm, patterns | on | max norm, headlines | on | worth calibrating |",
+        f"| {label} | max norm, patterns | on | max norm, headlines | on | worth calibrating |",
         "|---|---|---|---|---|---|",
     ]
     score = [(norm[pat, j].max() if pat else 0.0, norm[head, j].max() if head else 0.0) for j in range(k)]
@@ -433,7 +434,12 @@ def main(argv: list[str] | None = None) -> int:
         except InputError as err:
             print(f"govsim: error: {err}", file=sys.stderr)
             return 2
-        text = to_markdown(result, result.config.get("command", command), args.threshold)
+        shown = (
+            f"{result.config['command']}` (the runs), then `{command}"
+            if "command" in result.config
+            else command
+        )
+        text = to_markdown(result, shown, args.threshold)
         atomic_write(args.out, lambda p: p.write_text(text))
         print(f"wrote {args.out} from {args.load}", file=sys.stderr)
         return 0
