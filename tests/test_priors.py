@@ -211,3 +211,51 @@ def test_docs_priors_table_is_current():
     committed = (ROOT / "docs" / "priors.md").read_text(encoding="utf-8").splitlines()
     fresh = priors.to_markdown().splitlines()
     assert committed[3:] == fresh[3:], "docs/priors.md is stale: run `make priors`"
+
+
+def test_salib_problem_and_ema_uncertainties_straight_from_params_json():
+    """An outside client needs nothing but ``govsim params --json``: the priors it prints
+    make a SALib problem and an EMA Workbench uncertainty list, and every draw is valid."""
+    import json
+    import subprocess
+    import sys
+
+    from ema_workbench import IntegerParameter, RealParameter
+    from SALib.sample import latin
+
+    out = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "params", "--json"], capture_output=True, text=True, check=True
+    ).stdout
+    table = json.loads(out)
+    rows = table if isinstance(table, list) else table["parameters"]
+    uncertain = [
+        r for r in rows if r["prior"] and r["prior"]["dist"] in ("uniform", "loguniform", "triangular")
+    ]
+    assert len(uncertain) > 200 and all(r["tag"] == "E" for r in uncertain)
+    names, bounds, dists = [], [], []
+    free = [r for r in uncertain if not r["prior"]["compose"]]  # compositions are rescaled together
+    for r in free[:12]:
+        pr, half = r["prior"], 0.5 if r["prior"]["integer"] else 0.0
+        lo, hi = pr["lo"] - half, pr["hi"] + half
+        names.append(r["name"])
+        if pr["dist"] == "triangular":
+            dists.append("triang")
+            bounds.append([lo, hi, (pr["mode"] - lo) / (hi - lo)])
+        else:
+            dists.append({"uniform": "unif", "loguniform": "logunif"}[pr["dist"]])
+            bounds.append([lo, hi])
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds, "dists": dists}
+    x = latin.sample(problem, 16, seed=3)
+    for row in x:
+        values = {
+            n: (int(round(v)) if r["type"] == "int" else float(v))
+            for n, v, r in zip(names, row, free, strict=False)
+        }
+        Params().replace(**values)  # every draw is a valid parameter set
+    ema = [
+        IntegerParameter(r["name"], r["prior"]["lo"], r["prior"]["hi"])
+        if r["type"] == "int"
+        else RealParameter(r["name"], r["prior"]["lo"], r["prior"]["hi"])
+        for r in uncertain
+    ]
+    assert len(ema) == len(uncertain) and {u.name for u in ema} == {r["name"] for r in uncertain}
