@@ -10,7 +10,7 @@ OUT    ?= results/demo
 DAYS   ?= 365
 REPS   ?= 8
 
-.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv lock clean
+.PHONY: demo test check lint format bench bench-versus calibrate validate docs venv lock clean priors screen
 
 $(PY):
 	@interp=$$(PYTHON="$(PYTHON)" sh .ci/find-python) || exit 1; \
@@ -68,6 +68,16 @@ calibrate: $(STAMP)
 # Stationarity, patterns, capacity and every lever's dose-response (10-20 minutes on 2 cores).
 validate: $(STAMP)
 	$(PY) -m sim.validation --out docs/validation.md
+
+# The priors of the [E] parameters as a table (sim/data/priors.toml -> docs/priors.md).
+priors: $(STAMP)
+	$(PY) -m sim.priors --out docs/priors.md
+
+# Morris screening of every uncertain [E] parameter over its prior (docs/screening.md): R trajectories
+# x (parameters + 1) runs + 4, each a full spin-up and a 365-day window, on every core (over an hour).
+R ?= 10
+screen: $(STAMP)
+	$(PY) -m sim.screening --r $(R) --out docs/screening.md
 
 docs: $(STAMP)
 	$(PY) -m sim.docgen docs/ODD.md

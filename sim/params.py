@@ -1760,6 +1760,16 @@ def param_type(f: dataclasses.Field) -> str:
     return f.type if isinstance(f.type, str) else f.type.__name__
 
 
+def _prior_record(prior) -> dict[str, Any] | None:
+    if prior is None:
+        return None
+    return {
+        "dist": prior.dist, "lo": prior.lo, "hi": prior.hi, "mode": prior.mode, "integer": prior.integer,
+        "choices": list(prior.choices) or None, "group": prior.group, "reason": prior.reason,
+        "compose": prior.compose or None,
+    }  # fmt: skip
+
+
 def describe() -> list[dict[str, Any]]:
     """Every parameter as a record (what ``govsim params --json`` prints), one per field:
 
@@ -1769,9 +1779,15 @@ def describe() -> list[dict[str, Any]]:
     (what it is, in English) and ``doc_zh`` (the same in Chinese, from
     ``sim/i18n/descriptions.zh.toml``);
     ``eq`` (its submodel); ``build_only`` (read only when the model is built; also as
-    ``build``); ``lever`` (the outcome a policy lever targets, or None); ``prior`` (a
-    distribution for uncertainty analysis, or None: none is declared yet).
+    ``build``); ``lever`` (the outcome a policy lever targets, or None); ``prior`` (for an
+    [E] parameter, its plausible values from ``sim/data/priors.toml``: ``dist`` (uniform,
+    loguniform, triangular, categorical or fixed), ``lo``, ``hi``, ``mode`` (triangular: the
+    peak), ``integer``, ``choices``, ``group``, ``reason`` and ``compose`` ("sum_to_one": the
+    group's draws are rescaled to sum to 1); None for a sourced parameter).
     """
+    from .priors import load_priors  # priors read the parameter table: imported when asked
+
+    priors = load_priors()
     rows = []
     for f in dataclasses.fields(Params):
         m = f.metadata
@@ -1793,7 +1809,7 @@ def describe() -> list[dict[str, Any]]:
                 "build_only": m["build"],
                 "build": m["build"],
                 "lever": m["lever"] or None,
-                "prior": m.get("prior"),
+                "prior": _prior_record(priors.get(f.name)),
             }
         )
     return rows

@@ -31,7 +31,7 @@ def test_params_json_is_machine_readable():
         assert row["type"] in kinds, row
         assert isinstance(row["default"], kinds[row["type"]]) and not isinstance(row["default"], bool), row
         assert isinstance(row["build_only"], bool) and row["tag"] in ("A", "S", "E") and row["unit"]
-        assert "prior" in row and row["prior"] is None
+        assert "prior" in row and (row["prior"] is None) == (row["tag"] != "E")
         assert row["lever"] is None or row["lever"] in outcomes, row
         if row["type"] == "choice":
             assert row["min"] is None and row["max"] is None and row["default"] in row["choices"]
