@@ -190,24 +190,13 @@ _HEADLINE = tuple(
 )
 
 
-def _width(text: str) -> int:
-    """Columns on a terminal: CJK characters take two."""
-    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
-
-
-def _cut(text: str, width: int) -> str:
-    while _width(text) > width:
-        text = text[:-1]
-    return text
-
-
 def _group_head(group: str) -> str:
     """A column head: the group's key in English (as in the output files), its name in Chinese."""
     return group if i18n.get_lang() == "en" else i18n.group_label(group)
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(width - _width(text), 0)
+    fill = " " * max(width - i18n.display_width(text), 0)
     return fill + text if right else text + fill
 
 
@@ -223,7 +212,7 @@ def summary_table(summary: dict[str, float], residents: int, days: int, params: 
             days=days,
             rule=params.dispatch_rule,
         ),
-        _pad("", 32) + "".join(_pad(_cut(_group_head(g), 16), 17, True) for g in groups),
+        _pad("", 32) + "".join(_pad(i18n.cut(_group_head(g), 16), 17, True) for g in groups),
     ]
     for key, label, unit, fmt in _HEADLINE:
         cells = []

@@ -57,3 +57,25 @@ def versions() -> dict[str, object]:
         "lock_sha256": lock_hash,
         "differs_from_lock": differs,
     }
+
+
+def source_commit() -> str:
+    """The short commit of this checkout's HEAD, with ``-dirty`` when ``sim/`` has uncommitted
+    changes; "unknown" outside a git checkout (what generated documents cite)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sim"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")

@@ -160,7 +160,7 @@ def headline_text(comp: Comparison) -> str:
             if o.name not in d.index:
                 continue
             r = d.loc[o.name]
-            label = _cut(f"{i18n.outcome_label(o.name, o.label)} ({fmt.unit_label(o.name)})", 38)
+            label = i18n.cut(f"{i18n.outcome_label(o.name, o.label)} ({fmt.unit_label(o.name)})", 38)
             levels = f"{fmt.value(o.name, r.reference_mean):>14s} {fmt.value(o.name, r.scenario_mean):>14s}"
             change = fmt.diff(o.name, r["diff"], r.ci_low, r.ci_high)
             lines.append(f"  {_pad(label, 38)} {levels}   {change}")
@@ -169,18 +169,8 @@ def headline_text(comp: Comparison) -> str:
     return "\n".join(lines).rstrip()
 
 
-def _width(text: str) -> int:
-    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
-
-
-def _cut(text: str, width: int) -> str:
-    while _width(text) > width:
-        text = text[:-1]
-    return text
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(width - _width(text), 0)
+    return text + " " * max(width - i18n.display_width(text), 0)
 
 
 def cost_sentence(comp: Comparison, scenario: str) -> str:

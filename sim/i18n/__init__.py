@@ -181,3 +181,15 @@ def group_label(group: str, lang: str | None = None) -> str:
 def unit_label(unit: str, lang: str | None = None) -> str:
     key = f"unit.{unit}"
     return t(key, lang) if unit and has(key, lang or _current) else unit
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes on a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in text)
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` shortened to at most ``width`` terminal columns."""
+    while display_width(text) > width:
+        text = text[:-1]
+    return text
