@@ -46,6 +46,9 @@ TOP_KEYS = ("schema", "version", "provenance", "parameters", "sets")
 SET_KEYS = ("id", "values", "seed", "patterns")
 PROVENANCE_KEYS = ("method", "patterns", "seed", "commit", "created")
 UNCERTAINTY = ("posterior", "none")
+# What a comparison does without --uncertainty: "none" until a calibrated posterior is stored
+# in the repository (make calibrate), then "posterior".
+DEFAULT_UNCERTAINTY = "none"
 
 
 @dataclass(frozen=True)
@@ -232,4 +235,6 @@ def resolve(uncertainty: str, path: Path | str | None = None) -> Posterior | Non
     """The posterior a comparison uses: loaded for ``"posterior"``, None for ``"none"``."""
     if uncertainty not in UNCERTAINTY:
         raise i18n.error("uncertainty", value=uncertainty, allowed=", ".join(UNCERTAINTY))
+    if uncertainty == "none" and path is not None:  # never silently ignored
+        raise i18n.error("posterior_unused", path=path)
     return load(path) if uncertainty == "posterior" else None

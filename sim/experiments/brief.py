@@ -31,6 +31,7 @@ from .. import fonts, i18n
 from . import costs as cost_model
 from . import formatting as fmt
 from . import plots
+from .comparison import uncertainty_note
 from .limits import MIN_REPS
 from .stats import EQUITY_OUTCOMES, HEADLINE, LEVEL, N_BOOT, outcome, verdict
 
@@ -77,9 +78,10 @@ def _spinup(comp: Comparison) -> int:
 def make_figures(comp: Comparison) -> dict[str, object]:
     """Every figure of the brief, by file stem, in the current language."""
     labels = comp.labels
+    note = uncertainty_note(comp, short=True)
     figs: dict[str, object] = {
-        "forest": plots.forest(comp.diffs, labels),
-        "equity": plots.equity(comp.diffs, labels),
+        "forest": plots.forest(comp.diffs, labels, note=note),
+        "equity": plots.equity(comp.diffs, labels, note=note),
         "timeseries": plots.timeseries(_daily(comp), labels, spinup=_spinup(comp)),
     }
     ref = _grids(comp, comp.reference.name)
@@ -138,7 +140,7 @@ def summary_sentences(comp: Comparison, extra: pd.DataFrame, scenario) -> list[s
             t(
                 "brief.item",
                 label=_label(r.outcome),
-                change=fmt.diff(r.outcome, r["diff"], r.ci_low, r.ci_high),
+                change=fmt.diff(r.outcome, r["diff"], r.ci_low, r.ci_high) + _share(comp, r, kind),
             )
             for _, r in head.iterrows()
             if verdicts[r.outcome] == kind
@@ -168,12 +170,24 @@ def summary_sentences(comp: Comparison, extra: pd.DataFrame, scenario) -> list[s
     out += cost_sentences(comp, extra, scenario.name)
     n = int(head.n.max()) if len(head) else 0
     clear = int(head.excludes_zero.sum())
+    out.append(uncertainty_note(comp))
     out.append(
         t("brief.sure", reps=n, clear=clear, total=len(head))
         if n >= MIN_REPS
         else t("brief.sure_few", reps=n) + " " + t("brief.sure", reps=n, clear=clear, total=len(head))
     )
     return out
+
+
+def _share(comp: Comparison, r, kind: str) -> str:
+    """ "; better in 7 of 8 parameter sets" (or replications, at the default parameters)."""
+    share = r.get("share_better", float("nan"))
+    if share != share:
+        return ""
+    n = int(r.n)
+    k = round(share * n) if kind == "better" else n - round(share * n)
+    which = "posterior" if getattr(comp, "posterior", None) is not None else "none"
+    return i18n.t(f"brief.share_{kind}_{which}", k=k, n=n)
 
 
 def cost_sentences(comp: Comparison, extra: pd.DataFrame, scenario: str) -> list[str]:
@@ -212,6 +226,7 @@ class Cell:
     diff: str
     verdict: str
     verdict_text: str = ""
+    share: str = ""  # "better in 7 of 8 parameter sets"
 
 
 def _cells(comp: Comparison, name: str, group: str = "all") -> tuple[str, list[Cell]]:
@@ -232,6 +247,7 @@ def _cells(comp: Comparison, name: str, group: str = "all") -> tuple[str, list[C
                 fmt.diff(name, r["diff"], r.ci_low, r.ci_high),
                 v,
                 i18n.t(f"verdict.{v}"),
+                _share(comp, r, "better").lstrip("；; "),
             )
         )
     return level, cells
@@ -378,6 +394,14 @@ def _provenance(comp: Comparison) -> tuple[list[tuple[str, object]], list[str]]:
                 workers=inv.get("workers") or t("prov.all_cores"),
             ),
         ),
+        (t("prov.uncertainty"), uncertainty_note(comp)),
+        (
+            t("prov.posterior"),
+            f"{comp.posterior['file']} (SHA-256 {comp.posterior['sha256'][:16]}, {comp.posterior['method']})"
+            if comp.posterior
+            else t("prov.posterior_none"),
+        ),
+        (t("prov.param_sets"), ", ".join(f"{k}: {v}" for k, v in inv.get("param_sets", {}).items()) or "–"),
         (t("prov.code_version"), inv.get("code_version")),
         (t("prov.git"), f"{git.get('revision')}{t('prov.git_dirty') if git.get('dirty') else ''}"),
         (t("prov.times"), f"{inv.get('started')} / {inv.get('finished') or t('prov.still_running')}"),
@@ -399,7 +423,9 @@ def context(comp: Comparison, images: dict[str, str]) -> dict:
     labels = comp.labels
     ref = labels[comp.reference.name]
     items = (
-        cost_model.items_table(comp.table, comp.scenarios, comp.days) if len(comp.table) else pd.DataFrame()
+        cost_model.items_table(comp.table, comp.scenarios, comp.days, comp.bases)
+        if len(comp.table)
+        else pd.DataFrame()
     )
     extra = cost_model.extra_costs(items, comp.reference.name) if len(items) else pd.DataFrame()
     others = [labels[s.name] for s in comp.scenarios[1:]]
@@ -434,6 +460,7 @@ def context(comp: Comparison, images: dict[str, str]) -> dict:
         "reference": ref,
         "others": others,
         "level": f"{LEVEL:.0%}",
+        "uncertainty": uncertainty_note(comp),
         "headline": _headline(comp),
         "canteens": _canteens(comp),
         "costs": _costs(comp, items, extra),

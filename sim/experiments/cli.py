@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .. import i18n
+from .. import i18n, posterior
 from ..argtypes import int_at_least, out_folder
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
@@ -67,6 +67,20 @@ def add_parsers(sub) -> None:
         help="a name in scenarios/ or a .toml path; first = reference",
     )
     _common(c, reps=MIN_REPS, days=365)
+    c.add_argument(
+        "--uncertainty",
+        default=posterior.DEFAULT_UNCERTAINTY,
+        metavar="{posterior,none}",
+        help="posterior: each replication runs a parameter set drawn from the calibrated posterior, "
+        "the same in every scenario; none: every replication at the default parameters "
+        f"(default {posterior.DEFAULT_UNCERTAINTY})",
+    )
+    c.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="FILE",
+        help="the posterior file to draw from (default sim/data/posterior.json, written by make calibrate)",
+    )
     s = sub.add_parser(
         "sweep",
         help="grid or Latin-hypercube sweep over numeric levers; resumable",
@@ -127,7 +141,7 @@ def cmd_compare(args) -> int:
         raise i18n.error("compare_two")
     options = _run_options(args)
     _warn_late_policies(scenarios, args.days)
-    comp = compare(scenarios, **options)
+    comp = compare(scenarios, **options, uncertainty=args.uncertainty, posterior_file=args.posterior)
     if args.reps < MIN_REPS and not args.no_plots:  # after the run: bad input stays one line
         print(i18n.t("cli.few_reps", reps=args.reps, min=MIN_REPS), file=sys.stderr)
     print(headline_text(comp))

@@ -15,15 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .. import i18n
+from .. import i18n, posterior
 from . import formatting as fmt
 from .executors import Executor
 from .limits import MIN_REPS
 from .matrix import MatrixResult, build_matrix, run_matrix
 from .scenario import Scenario
-from .stats import HEADLINE, cost_table, outcome_names, paired_differences, summaries
+from .stats import HEADLINE, cost_table, outcome, outcome_names, paired_differences, summaries
 from .store import Store
 
 
@@ -48,6 +49,7 @@ class Comparison:
     costs: pd.DataFrame
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
+    posterior: dict | None = None  # the posterior used (Posterior.describe()), None at the defaults
 
     @property
     def reference(self) -> Scenario:
@@ -64,6 +66,11 @@ class Comparison:
     @property
     def days(self) -> int:
         return self.result.specs[0].days
+
+    @property
+    def bases(self) -> dict[int, dict]:
+        """Replication -> its parameter set from the posterior (empty dicts at the defaults)."""
+        return {s.rep: dict(s.draw) for s in self.result.specs}
 
 
 def folder_name(scenarios: Sequence[Scenario], reps: int, days: int) -> str:
@@ -87,8 +94,15 @@ def compare(
     progress: bool = True,
     plots: bool = True,
     command: str | None = None,
+    uncertainty: str = posterior.DEFAULT_UNCERTAINTY,
+    posterior_file: Path | str | None = None,
 ) -> Comparison:
     """Run every scenario ``reps`` times with paired seeds and compare each with the first.
+
+    With ``uncertainty="posterior"`` replication ``i`` runs the ``i``-th set
+    drawn from the calibrated posterior (:mod:`sim.posterior`), the same set and seed in
+    every scenario, so the intervals cover parameter uncertainty as well as chance;
+    ``"none"`` runs every replication at the default parameters.
 
     Args:
         scenarios: validated scenarios (:func:`~sim.experiments.scenario.load_scenarios`); the first
@@ -101,8 +115,13 @@ def compare(
         progress: progress bar on stderr.
         plots: draw plots and write the brief (tables are always written).
         command: the command line, for the manifest.
+        uncertainty: ``posterior`` or ``none`` (see above); default
+            :data:`sim.posterior.DEFAULT_UNCERTAINTY`.
+        posterior_file: the posterior to draw from (default ``sim/data/posterior.json``); a
+            missing, damaged or incompatible file is an InputError, never a fall-back.
     """
-    specs = build_matrix(scenarios, reps, days, base_seed)
+    post = posterior.resolve(uncertainty, posterior_file)
+    specs = build_matrix(scenarios, reps, days, base_seed, posterior=post)
     info = {
         "kind": "compare",
         "command": command,
@@ -110,25 +129,41 @@ def compare(
         "reps": reps,
         "days": days,
         "base_seed": base_seed,
+        "uncertainty": uncertainty,
+        "posterior": post.describe() if post is not None else None,
     }
     store = Store(out)
     try:  # the lock is held until the brief and the manifest are written
         result = run_matrix(specs, store, executor=executor, progress=progress, info=info, release=False)
-        return analyse(result, list(scenarios), plots=plots)
+        return analyse(result, list(scenarios), plots=plots, posterior=info["posterior"])
     finally:
         store.release()
 
 
-def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True) -> Comparison:
-    """Pair the finished runs of ``result`` and write the comparison's tables, plots and brief."""
+def analyse(
+    result: MatrixResult, scenarios: list[Scenario], plots: bool = True, posterior: dict | None = None
+) -> Comparison:
+    """Pair the finished runs of ``result`` and write the comparison's tables, plots and brief.
+
+    ``posterior`` describes the posterior the replications' parameter sets came from (None
+    when every run used the defaults); the summaries gain a ``param_set`` column and the
+    differences a ``share_better`` column (:func:`share_better`)."""
     store = result.store
     reps = len({s.rep for s in result.specs})
-    rel = f"comparisons/{folder_name(scenarios, reps, result.specs[0].days)}"
+    days = result.specs[0].days
+    rel = f"comparisons/{folder_name(scenarios, reps, days)}"
+    if posterior is not None:
+        rel += f"_posterior_{posterior['sha256'][:8]}"  # a different experiment from the defaults
     table = summaries(result)
+    if len(table) and any(s.draw for s in result.specs):
+        sets = {s.rep: s.param_set for s in result.specs}
+        table.insert(2, "param_set", table.rep.map(sets).astype("Int64"))
     ref = scenarios[0].name
     diffs = paired_differences(table, ref, outcome_names(table)) if len(table) else pd.DataFrame()
+    if len(diffs):
+        diffs["share_better"] = share_better(table, diffs, ref)
     costs = cost_table(table, ref) if len(table) else pd.DataFrame()
-    comp = Comparison(scenarios, result, table, diffs, costs, store.path(rel))
+    comp = Comparison(scenarios, result, table, diffs, costs, store.path(rel), posterior=posterior)
     with store.hold():  # already held when called by compare()
         for name, frame in (("summaries", table), ("differences", diffs), ("costs", costs)):
             comp.files[name] = store.write_frame(f"{rel}/{name}.csv", frame)
@@ -138,6 +173,39 @@ def analyse(result: MatrixResult, scenarios: list[Scenario], plots: bool = True)
             comp.files.update(write_brief(comp))
         store.flush()
     return comp
+
+
+def share_better(table: pd.DataFrame, diffs: pd.DataFrame, reference: str) -> pd.Series:
+    """Per row of ``diffs``: the share of pairs (replications, each with its own parameter set
+    under ``--uncertainty posterior``) in which the scenario did better than the reference;
+    NaN for outcomes with no better side. A tie counts as not better."""
+    columns = sorted(set(diffs.column) & set(table.columns))
+    wide = table.set_index(["scenario", "rep"])[columns].astype(float)
+    ref = wide.loc[reference]
+    delta = {s: (wide.loc[s] - ref) for s in set(diffs.scenario)}  # rows: reps both ran
+    better = {name: outcome(name).better for name in set(diffs.outcome)}
+    out = np.full(len(diffs), np.nan)
+    for i, (scenario, name, column) in enumerate(
+        zip(diffs.scenario, diffs.outcome, diffs.column, strict=True)
+    ):
+        side = better[name]
+        if side is None or column not in wide:
+            continue
+        d = delta[scenario][column].to_numpy()
+        d = d[~np.isnan(d)]
+        if len(d):
+            out[i] = np.mean(d > 0 if side == "higher" else d < 0)
+    return pd.Series(out, index=diffs.index, dtype=float)
+
+
+def uncertainty_note(comp: Comparison, short: bool = False) -> str:
+    """What the intervals cover, in plain words: parameter uncertainty and chance (each
+    replication a posterior parameter set) or chance alone (the default parameters)."""
+    key = "plot.uncertainty" if short else "brief.uncertainty"
+    post = getattr(comp, "posterior", None)  # fixtures of the brief's tests are plain namespaces
+    if post is None:
+        return i18n.t(f"{key}_none")
+    return i18n.t(f"{key}_posterior", reps=comp.reps, sets=post["sets"], file=Path(post["file"]).name)
 
 
 def headline_text(comp: Comparison) -> str:
@@ -166,6 +234,7 @@ def headline_text(comp: Comparison) -> str:
             lines.append(f"  {_pad(label, 38)} {levels}   {change}")
         lines.append("  " + cost_sentence(comp, s.name))
         lines.append("")
+    lines.append(uncertainty_note(comp))
     return "\n".join(lines).rstrip()
 
 

@@ -20,7 +20,7 @@ The total is the sum of the items it counts (:data:`TOTAL_ITEMS`), so the table 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,13 +73,19 @@ def run_items(row: pd.Series, params: Params, days: int, canteens_opened: int) -
     }
 
 
-def items_table(table: pd.DataFrame, scenarios: Sequence[Scenario], days: int) -> pd.DataFrame:
-    """One row per run: scenario, rep, every item, ``total`` and ``unmet_needs`` (expired + lapsed)."""
+def items_table(
+    table: pd.DataFrame, scenarios: Sequence[Scenario], days: int, bases: Mapping[int, dict] | None = None
+) -> pd.DataFrame:
+    """One row per run: scenario, rep, every item, ``total`` and ``unmet_needs`` (expired + lapsed).
+
+    ``bases`` gives each replication's parameter set (posterior draws); prices such as the
+    shadow wage are read from the run's own parameters."""
     by_name = {s.name: s for s in scenarios}
+    bases = bases or {}
     rows = []
     for _, r in table.iterrows():
         s = by_name[r.scenario]
-        items = run_items(r, s.build()[0], days, new_canteens(s, days))
+        items = run_items(r, s.build(bases.get(r.rep))[0], days, new_canteens(s, days))
         total = sum(items[k] for k in TOTAL_ITEMS)
         rows.append(
             {

@@ -99,7 +99,7 @@ def plan_workers(specs: Sequence, root: Path, workers: int | None, local: bool) 
     for spec in specs:
         key = (spec.scenario.hash, spec.days)
         if key not in sizes:
-            sizes[key] = run_bytes(spec.scenario.build()[0], spec.days)
+            sizes[key] = run_bytes(spec.build()[0], spec.days)
         peak = max(peak, sizes[key][1])
         if not (Path(root) / "runs" / f"{spec.key}.json").exists():
             disk += sizes[key][0]

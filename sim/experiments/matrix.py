@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import i18n, spinup
 from ..params import plain
+from ..posterior import Posterior
 from ..progress import bar as progress_bar
 from .executors import Executor, Task
 from .limits import check_reps, plan_workers
@@ -27,8 +28,16 @@ from .store import Store
 from .task import SPINUP_FOLDER, RunSpec, code_version, derive_seed, execute, prepare_spinup
 
 
-def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed: int = 0) -> list[RunSpec]:
-    """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario."""
+def build_matrix(
+    scenarios: Sequence[Scenario],
+    reps: int,
+    days: int,
+    base_seed: int = 0,
+    posterior: Posterior | None = None,
+) -> list[RunSpec]:
+    """Every (scenario, replication) pair; replication ``i`` has the same seed in every scenario
+    and, with a ``posterior``, the same parameter set (:meth:`~sim.posterior.Posterior.assign`),
+    so the pair differs only by the scenario."""
     reps, days, base_seed = plain(reps), plain(days), plain(base_seed)  # numpy integers are integers
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
         raise i18n.error("reps_min", value=repr(reps))
@@ -39,7 +48,16 @@ def build_matrix(scenarios: Sequence[Scenario], reps: int, days: int, base_seed:
     check_reps(reps, len(scenarios))
     version = code_version()
     seeds = [derive_seed(base_seed, i) for i in range(reps)]
-    return [RunSpec(s, i, seeds[i], days, version) for s in scenarios for i in range(reps)]
+    draws: list[tuple[tuple[str, Any], ...]] = [()] * reps
+    sets: list[int | None] = [None] * reps
+    if posterior is not None:
+        sets = list(posterior.assign(reps, base_seed))
+        draws = [tuple(sorted(posterior.sets[k].items())) for k in sets]
+    return [
+        RunSpec(s, i, seeds[i], days, version, draw=draws[i], param_set=sets[i])
+        for s in scenarios
+        for i in range(reps)
+    ]
 
 
 @dataclass
@@ -99,7 +117,9 @@ def run_matrix(
     result = MatrixResult(specs=list(specs), store=store)
     with executor:
         seeds = {str(s.rep): s.seed for s in specs}
-        facts = {"code_version": code_version(), "seeds": seeds}
+        facts: dict[str, Any] = {"code_version": code_version(), "seeds": seeds}
+        if any(s.draw for s in specs):  # the posterior set of each replication
+            facts["param_sets"] = {str(s.rep): s.param_set for s in specs}
         for i in store.begin(specs, {**(info or {}), **executor.describe(), **facts}):
             print(i18n.t("cli.killed_invocation", root=store.root, i=i), file=sys.stderr)
         status = "interrupted"
@@ -159,7 +179,7 @@ def _spin_up(
     todo = [dataclasses.replace(s, spinup_dir=str(folder)) for s in todo]
     groups: dict[str, RunSpec] = {}
     for spec in todo:
-        params, _ = spec.scenario.build()
+        params, _ = spec.build()
         k = spinup.key(params, spec.seed)
         if k not in groups and not spinup.stored(folder, k):
             groups[k] = spec

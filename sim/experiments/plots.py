@@ -210,10 +210,14 @@ def timeseries(
 
 
 @_plot
-def forest(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] | None = None) -> Figure:
+def forest(
+    diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] | None = None, note: str = ""
+) -> Figure:
     """Paired differences (scenario − reference) with bootstrap intervals, one panel per outcome;
     the grey band is the smallest difference that matters (±), so a point inside it is no
-    practical difference even when its interval is clear of zero."""
+    practical difference even when its interval is clear of zero. With a ``share_better``
+    column each point is marked "k/n": the pairs (parameter sets) in which the scenario did
+    better. ``note`` is added to the title (what the intervals cover)."""
     names = list(names or [o.name for o in HEADLINE])
     d = diffs[(diffs.group == "all") & diffs.outcome.isin(names)]
     names = [n for n in names if n in set(d.outcome)]
@@ -235,6 +239,13 @@ def forest(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] 
             c = VERDICT_COLOURS[verdict(r["diff"], r.ci_low, r.ci_high, m, mid)]
             x, lo, hi = (fmt.scaled(name, v) for v in (r["diff"], r.ci_low, r.ci_high))
             ax.errorbar(x, y, xerr=[[x - lo], [hi - x]], fmt="o", color=c, capsize=3, ms=5)
+            share = r.get("share_better", float("nan"))
+            if share == share and m.better is not None:
+                k = round(share * r.n)
+                ax.annotate(
+                    i18n.t("plot.share_better", k=k, n=int(r.n)), (x, y), xytext=(0, 5),
+                    textcoords="offset points", ha="center", fontsize=6, color="#555555",
+                )  # fmt: skip
         if band > 0 and m.better is not None:
             ax.axvspan(-band, band, color="#dddddd", alpha=0.6, lw=0)
         ax.axvline(0, color="black", lw=0.8)
@@ -248,7 +259,8 @@ def forest(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] 
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     ref = next(iter(labels.values()))
-    fig.suptitle(_wrap(i18n.t("plot.forest_title", reference=ref), 120), fontsize=9)
+    title = i18n.t("plot.forest_title", reference=ref) + (f" — {note}" if note else "")
+    fig.suptitle(_wrap(title, 120), fontsize=9)
     return fig
 
 
@@ -263,8 +275,11 @@ def _wrap(text: str, width: int) -> str:
 
 
 @_plot
-def equity(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] = EQUITY_OUTCOMES) -> Figure:
-    """Paired differences by group of residents: who gains and who loses."""
+def equity(
+    diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] = EQUITY_OUTCOMES, note: str = ""
+) -> Figure:
+    """Paired differences by group of residents: who gains and who loses (``note``: what the
+    intervals cover, added to the title)."""
     names = [n for n in names if n in set(diffs.outcome)]
     scns = [s for s in labels if s in set(diffs.scenario)]
     groups = list(metrics.GROUPS)
@@ -296,7 +311,8 @@ def equity(diffs: pd.DataFrame, labels: Mapping[str, str], names: Sequence[str] 
         ax.set_visible(False)
     axes[0].legend(fontsize=7, loc="best")
     ref = next(iter(labels.values()))
-    fig.suptitle(i18n.t("plot.equity_title", reference=ref), fontsize=10)
+    title = i18n.t("plot.equity_title", reference=ref) + (f" — {note}" if note else "")
+    fig.suptitle(_wrap(title, 120), fontsize=10)
     return fig
 
 

@@ -29,6 +29,7 @@ import json
 import re
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,13 @@ class Scenario:
         text = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def build(self) -> tuple[Params, tuple[Policy, ...]]:
-        """Parameters and policy objects for a run; raises InputError naming the file and key."""
+    def build(self, base: Mapping[str, Any] | None = None) -> tuple[Params, tuple[Policy, ...]]:
+        """Parameters and policy objects for a run; raises InputError naming the file and key.
+
+        ``base`` is a parameter set the scenario's changes go on top of (a posterior set of
+        calibrated parameters: :mod:`sim.posterior`); the scenario's own values win."""
         try:
-            params = Params().replace(**self.params)
+            params = Params().replace(**{**(base or {}), **self.params})
         except InputError as err:
             raise i18n.error("in_params", source=self.source, message=err) from None
         policies = []

@@ -13,6 +13,7 @@ test checks they agree.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import traceback
 from dataclasses import dataclass
@@ -62,7 +63,12 @@ def derive_seed(base_seed: int, rep: int) -> int:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One cell of the run matrix: a scenario, a replication and its seed."""
+    """One cell of the run matrix: a scenario, a replication, its seed and its parameter set.
+
+    ``draw`` is the replication's parameter set from the posterior (``(name, value)`` pairs,
+    the scenario's own changes going on top) and ``param_set`` its index in the posterior
+    file; both empty for a comparison at the default parameters (``--uncertainty none``).
+    """
 
     scenario: Scenario
     rep: int
@@ -70,15 +76,23 @@ class RunSpec:
     days: int
     code_version: str
     spinup_dir: str | None = None  # where spun-up states are kept (the store's spinup/ folder)
+    draw: tuple[tuple[str, Any], ...] = ()
+    param_set: int | None = None
 
     @property
     def key(self) -> str:
-        """Cache key: scenario content hash + seed + days + code version."""
+        """Cache key: scenario content hash + seed + days + code version (+ the parameter set)."""
         text = f"{self.scenario.hash}|{self.seed}|{self.days}|{self.code_version}"
+        if self.draw:
+            text += "|" + json.dumps(list(self.draw), separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
+    def build(self):
+        """Parameters and policies of this run: the scenario on top of its parameter set."""
+        return self.scenario.build(dict(self.draw))
+
     def record(self) -> dict[str, Any]:
-        return {
+        rec = {
             "key": self.key,
             "scenario": self.scenario.name,
             "scenario_hash": self.scenario.hash,
@@ -87,6 +101,10 @@ class RunSpec:
             "days": self.days,
             "code_version": self.code_version,
         }
+        if self.draw:
+            rec["param_set"] = self.param_set
+            rec["draw"] = dict(self.draw)
+        return rec
 
 
 @dataclass
@@ -105,11 +123,16 @@ class RunOutput:
 
 
 def simulate(
-    scenario: Scenario, seed: int, days: int, spinup_dir: Path | None = None
+    scenario: Scenario,
+    seed: int,
+    days: int,
+    spinup_dir: Path | None = None,
+    base: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
-    """Run a scenario once from its spun-up state (reused from ``spinup_dir`` when there);
-    returns (daily series, summary, per-grid table) of the measured days."""
-    params, policies = scenario.build()
+    """Run a scenario once, on top of the parameter set ``base`` (default: the defaults), from
+    its spun-up state (reused from ``spinup_dir`` when there); returns (daily series, summary,
+    per-grid table) of the measured days."""
+    params, policies = scenario.build(base)
     model = spinup.start(params, seed, policies=policies, cache_dir=spinup_dir)
     model.run(days)
     summary = model.summary()
@@ -157,7 +180,7 @@ def prepare_spinup(spec: RunSpec) -> RunOutput:
     """Compute (or find) the spun-up state ``spec`` starts from, in its ``spinup_dir``."""
     started = time.time()
     try:
-        params, _ = spec.scenario.build()
+        params, _ = spec.build()
         spinup.spun_up(params, spec.seed, cache_dir=Path(spec.spinup_dir) if spec.spinup_dir else None)
         return RunOutput(spec.key, "done", started, time.time())
     except Exception as err:
@@ -174,7 +197,7 @@ def execute(spec: RunSpec) -> RunOutput:
                 "install the same govsim on every worker"
             )
         spinup_dir = Path(spec.spinup_dir) if spec.spinup_dir else None
-        daily, summary, grid = simulate(spec.scenario, spec.seed, spec.days, spinup_dir)
+        daily, summary, grid = simulate(spec.scenario, spec.seed, spec.days, spinup_dir, dict(spec.draw))
         return RunOutput(spec.key, "done", started, time.time(), daily=daily, summary=summary, grid=grid)
     except Exception as err:  # recorded, never lost: the rest of the sweep goes on
         return RunOutput(
