@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from . import i18n
 from .errors import InputError
 from .params import Params
 from .versions import source_commit
@@ -487,27 +488,39 @@ def to_markdown(path: Path | None = None, command: str = "python -m sim.priors -
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.priors [--file PATH] [--out PATH]``: check the priors and write the table."""
-    import argparse
+def _parser():
+    """The parser of ``python -m sim.priors``, its help in the current language."""
+    from .i18n.cmdline import OneLineParser, help_text
 
+    ap = OneLineParser(prog="python -m sim.priors", description=help_text("priors"))
+    ap.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    ap.add_argument("--file", type=Path, default=None, help=help_text("priors_file"))
+    ap.add_argument("--out", type=Path, default=None, help=help_text("priors_out"))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.priors [--lang LANG] [--file PATH] [--out PATH]``: check the priors and
+    write the table."""
+    from .i18n.cmdline import run_parser
     from .runner import atomic_write
 
-    ap = argparse.ArgumentParser(prog="python -m sim.priors", description=__doc__.splitlines()[0])
-    ap.add_argument("--file", type=Path, default=None, help="priors file (default: sim/data/priors.toml)")
-    ap.add_argument("--out", type=Path, default=None, help="write the markdown table here (else: print it)")
-    args = ap.parse_args(argv)
+    try:
+        args = run_parser(_parser, argv)
+    except InputError as err:
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
+        return 2
     command = "python -m sim.priors" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     try:
         text = to_markdown(args.file, command)
     except InputError as err:
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     if args.out is None:
         print(text, end="")
     else:
         atomic_write(args.out, lambda p: p.write_text(text))
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(i18n.t("cli.wrote", paths=args.out), file=sys.stderr)
     return 0
 
 
