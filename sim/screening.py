@@ -181,7 +181,7 @@ def screen(
     table = priors.load_priors()
     names = priors.uncertain(table) if names is None else list(names)
     if r < 2 or len(names) < 1 or window_days < 1 or noise_seeds < 2:
-        raise InputError("screening needs r >= 2, at least one parameter, window_days >= 1, noise_seeds >= 2")
+        raise i18n.error("apierr.screening_args")
     base = base or Params()
     if spinup_days is not None:
         base = base.replace(spinup_days=spinup_days)
@@ -261,7 +261,8 @@ def load(path: Path) -> Screening:
         noise = np.array([math.inf if x is None else x for x in data.pop("noise")], float)
         return Screening(noise=noise, **arrays, **data)
     except (OSError, ValueError, TypeError, KeyError) as err:
-        raise InputError(f"{path}: not a saved screening ({type(err).__name__}: {err})") from None
+        detail = err.strerror if isinstance(err, OSError) and err.strerror else f"{type(err).__name__}: {err}"
+        raise i18n.error("apierr.screening_saved", path=path, detail=detail) from None
 
 
 # --- the document -----------------------------------------------------------------------------------
@@ -461,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.workers < 1 or not 0 < args.threshold <= 1:
-            raise InputError("--workers must be >= 1 and --threshold in (0, 1]")
+            raise i18n.error("apierr.screening_options")
         if args.spinup_days is not None:
             Params().replace(spinup_days=args.spinup_days)  # range check, one line if out of range
         table = priors.load_priors()
