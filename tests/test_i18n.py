@@ -272,6 +272,7 @@ def _commands() -> list[tuple[str, ...]]:
 def test_every_help_is_chinese_under_zh(command, how, capsys, monkeypatch):
     from sim.cli import build_parser
 
+    monkeypatch.setenv("COLUMNS", "80")
     argv = [*command, "--help"]
     if how == "flag":
         argv = ["--lang", "zh", *argv]
@@ -282,6 +283,7 @@ def test_every_help_is_chinese_under_zh(command, how, capsys, monkeypatch):
     assert untranslated(out, allowed) == [], out
     assert out.startswith("用法：govsim") and "显示本帮助信息并退出" in out and "选项" in out
     assert len(CJK.findall(out)) >= 10, out
+    assert max(i18n.display_width(line) for line in out.splitlines()) <= 80, out  # wrapped by columns
     monkeypatch.delenv("GOVSIM_LANG", raising=False)
     english = _help([*command, "--help"], capsys)  # the check finds English where it is
     assert english.startswith("usage: govsim") and "show this help message and exit" in english
@@ -312,6 +314,17 @@ def test_argparse_catalogue_holds_argparse_messages_with_their_placeholders():
         assert en[key].encode("unicode_escape").decode() in source, key
         assert sorted(placeholders.findall(en[key])) == sorted(placeholders.findall(zh[key])), key
         assert CJK.search(zh[key]), key
+
+
+def test_chinese_wraps_by_columns_and_never_starts_a_line_with_closing_punctuation():
+    from sim.i18n.cmdline import wrap
+
+    text = "表格、消息、图表、简报和看板的语言：en 或 zh（默认取 GOVSIM_LANG，其次取系统区域设置，否则为 en）"
+    lines = wrap(text, 30)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(i18n.display_width(ln) <= 30 + 2 for ln in lines) and len(lines) >= 3
+    assert not any(ln[0] in "，。、；：）" for ln in lines)
+    assert wrap("plain English words", 10) == ["plain", "English", "words"]
 
 
 def test_argparse_is_restored_after_the_block():

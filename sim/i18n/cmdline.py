@@ -16,18 +16,21 @@ out can only come from a programming error, such as two options with the same na
 running Python's argparse.
 
 Help texts of options come from the catalogue's ``[help]`` section (:func:`help_text`).
+Chinese has no spaces to break lines at and its characters take two terminal columns, so
+:class:`HelpFormatter` wraps help by columns and may break between two Chinese characters.
 """
 
 from __future__ import annotations
 
 import argparse
 import gettext
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from ..errors import InputError
-from . import DEFAULT, catalogue, get_lang, resolve, set_lang, t
+from . import DEFAULT, catalogue, display_width, get_lang, resolve, set_lang, t
 
 SECTION = "argparse"
 
@@ -72,13 +75,80 @@ def argparse_language(lang: str | None = None) -> Iterator[Translations]:
         argparse._, argparse.ngettext = saved
 
 
+WIDE = re.compile(r"[\u2e80-\uffef]")
+_TOKEN = re.compile(r"[\u2e80-\uffef]|[^\u2e80-\uffef\s]+|\s+")
+_NO_LINE_START = set("，。、；：？！）」』》")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` (whitespace already collapsed) in lines of at most ``width`` terminal columns,
+    broken at spaces or between two wide characters, never before closing punctuation; a
+    word longer than ``width`` keeps a line of its own."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(text):
+        if token.isspace():
+            if line and display_width(line) + 1 <= width:
+                line += " "
+            elif line:
+                lines.append(line.rstrip())
+                line = ""
+            continue
+        if not line or display_width(line) + display_width(token) <= width or token in _NO_LINE_START:
+            line += token
+            continue
+        lines.append(line.rstrip())
+        line = token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, measuring Chinese by terminal columns.
+
+    Text without wide characters is formatted exactly as argparse does. Help with Chinese is
+    wrapped by :func:`wrap`, and the continuation lines of a wrapped usage move right by the
+    extra columns a Chinese "usage:" takes.
+    """
+
+    def _split_lines(self, text, width):
+        if not WIDE.search(text):
+            return super()._split_lines(text, width)
+        return wrap(self._whitespace_matcher.sub(" ", text).strip(), width)
+
+    def _fill_text(self, text, width, indent):
+        if not WIDE.search(text):
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        if prefix is None:
+            prefix = argparse._("usage: ")  # the (translated) word argparse would use
+        extra = display_width(prefix) - len(prefix)
+        if extra <= 0:
+            return super()._format_usage(usage, actions, groups, prefix)
+        self._width -= extra  # argparse counts the prefix's characters, not its columns
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+        first, *rest = text.split("\n")
+        return "\n".join([first, *(" " * extra + ln if ln.strip() else ln for ln in rest)])
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An :class:`argparse.ArgumentParser` whose usage errors are one-line :class:`InputError`\\ s.
+    """An :class:`argparse.ArgumentParser` whose usage errors are one-line :class:`InputError`\\ s
+    and whose help is laid out by :class:`HelpFormatter`.
 
     The caller prints the error in the current language and exits with status 2, as for
     any other bad input; argparse's message (already in the current language inside
     :func:`argparse_language`) names the argument and the value.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         raise InputError(message)
