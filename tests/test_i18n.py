@@ -209,9 +209,9 @@ def test_bad_input_in_english_is_unchanged(tmp_path, capsys):
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-# a path (sim/data/priors.toml, scenarios/), a dotted name (sim.params.describe, 127.0.0.1) or
-# a file suffix (.toml)
-PATHLIKE = re.compile(r"\S*/\S*|\w*(?:\.\w+)+")
+# a command in backquotes (`make calibrate`), a path (sim/data/priors.toml, scenarios/), a
+# dotted name (sim.params.describe, 127.0.0.1) or a file suffix (.toml)
+PATHLIKE = re.compile(r"`[^`]*`|\S*/\S*|\w*(?:\.\w+)+")
 # names the Chinese help keeps as they are: products, formats and fields of machine-readable output
 PROPER = {"Parquet", "Dask", "Mesa", "SolaraViz", "Morris", "SALib", "JSON", "markdown", "TOML", "SHA"}
 PROPER |= {"GOVSIM_LANG", "govsim", "python", "doc", "doc_zh", "definition", "definition_zh"}
