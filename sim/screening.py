@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = priors._names(names, table)
         k = len({table[n].group for n in chosen}) if args.groups else len(chosen)
         total = (k + 1) * args.r + args.noise_seeds
-        bar = tqdm(total=total, desc="screening", unit="run", file=sys.stderr)
+        bar = tqdm(total=total, desc=i18n.t("tool.bar_screening"), unit="run", file=sys.stderr)
 
         def progress(done: int, _total: int) -> None:
             bar.update(done - bar.n)

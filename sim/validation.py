@@ -891,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(done: int, total: int) -> None:  # a tqdm bar on stderr (sim.progress)
         if not shown:
-            shown.append(Counter(total, "validation", "task", offset=0))
+            shown.append(Counter(total, i18n.t("tool.bar_validation"), "task", offset=0))
         shown[0](done)
         if done >= total:
             shown[0].close()
