@@ -15,7 +15,7 @@ from .argtypes import int_at_least, out_folder
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
-from .i18n.cmdline import OneLineParser, argparse_language, early_lang, help_text
+from .i18n.cmdline import OneLineParser, add_lang_option, argparse_language, early_lang, help_text
 from .params import MAX_DAYS, Params, describe
 from .progress import Counter
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     h = help_text
     parser = OneLineParser(prog="govsim", description=h("govsim"))
-    parser.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    add_lang_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     r = sub.add_parser("run", help=h("run"), description=h("run"))

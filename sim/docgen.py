@@ -272,10 +272,10 @@ def update(text: str, cache: dict[str, str] | None = None) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     """The parser of ``python -m sim.docgen``, its help in the current language."""
-    from .i18n.cmdline import OneLineParser, help_text
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
 
     ap = OneLineParser(prog="python -m sim.docgen", description=help_text("docgen"))
-    ap.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    add_lang_option(ap)
     ap.add_argument("files", nargs="+", type=Path, metavar="FILE", help=help_text("docgen_files"))
     ap.add_argument("--check", action="store_true", help=help_text("docgen_check"))
     return ap

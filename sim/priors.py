@@ -490,10 +490,10 @@ def to_markdown(path: Path | None = None, command: str = "python -m sim.priors -
 
 def _parser():
     """The parser of ``python -m sim.priors``, its help in the current language."""
-    from .i18n.cmdline import OneLineParser, help_text
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
 
     ap = OneLineParser(prog="python -m sim.priors", description=help_text("priors"))
-    ap.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    add_lang_option(ap)
     ap.add_argument("--file", type=Path, default=None, help=help_text("priors_file"))
     ap.add_argument("--out", type=Path, default=None, help=help_text("priors_out"))
     return ap

@@ -406,11 +406,11 @@ def _parser():
     """The parser of ``python -m sim.screening``, its help in the current language."""
     import os
 
-    from .i18n.cmdline import OneLineParser, help_text
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
 
     h = help_text
     ap = OneLineParser(prog="python -m sim.screening", description=h("screening"))
-    ap.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    add_lang_option(ap)
     ap.add_argument("--r", type=int, default=10, help=h("screening_r", default=10))
     ap.add_argument("--spinup-days", type=int, default=None, help=h("screening_spinup_days"))
     ap.add_argument("--window-days", type=int, default=365, help=h("screening_window_days", default=365))

@@ -853,11 +853,11 @@ def validate(config: Config, command: str, progress=None) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     """The parser of ``python -m sim.validation``, its help in the current language."""
-    from .i18n.cmdline import OneLineParser, help_text
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
 
     h = help_text
     ap = OneLineParser(prog="python -m sim.validation", description=h("validation"))
-    ap.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help").replace("%", "%%"))
+    add_lang_option(ap)
     out = Path("docs/validation.md")
     ap.add_argument("--out", type=Path, default=out, help=h("validation_out", default=out))
     ap.add_argument("--seeds", type=int, default=3, help=h("validation_seeds", default=3))

@@ -162,6 +162,11 @@ def help_text(key: str, /, **values) -> str:
     return t(f"help.{key}", **values).replace("%", "%%")
 
 
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang LANG`` on ``parser``, with its help in the current language."""
+    parser.add_argument("--lang", metavar="LANG", help=t("cli.lang_help").replace("%", "%%"))
+
+
 def lang_from_argv(argv: Sequence[str]) -> str | None:
     """The value of the last ``--lang X`` or ``--lang=X`` on the line, if any."""
     value = None
