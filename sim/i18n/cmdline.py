@@ -1,12 +1,14 @@
 """Command lines in the current language: argparse's own words and one-line usage errors.
 
-argparse builds its fixed words ("usage: ", "options", "show this help message and
-exit", "the following arguments are required: %s" ...) by calling ``_`` and
-``ngettext``, which it imports from :mod:`gettext` at module level and calls each time
-it builds a parser, formats help or reports an error; these are its documented
-translation hooks. :func:`argparse_language` swaps both, for the duration of a
-``with`` block, for the methods of a :class:`gettext.NullTranslations` built from the
-catalogue (:class:`Translations`), and puts argparse's own functions back afterwards.
+argparse makes its output translatable with :mod:`gettext` (the argparse documentation's
+"Translating the argparse output"): it builds its fixed words ("usage: ", "options",
+"show this help message and exit", "the following arguments are required: %s" ...) by
+calling ``_`` and ``ngettext``, module attributes it imports from :mod:`gettext`, each
+time it builds a parser, formats help or reports an error. Rather than compiled ``.mo``
+files for gettext's process-wide text domain, :func:`argparse_language` swaps those two
+attributes, for the duration of a ``with`` block, for the methods of a
+:class:`gettext.NullTranslations` built from the catalogue (:class:`Translations`), and
+puts argparse's own functions back afterwards.
 
 The catalogue's ``[argparse]`` section holds, in ``en.toml``, argparse's message ids
 verbatim (its ``%``-placeholders included) and, in ``zh.toml``, their translations;
