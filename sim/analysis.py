@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from . import i18n
 from .model import derived_seed
 from .params import Params, describe, param_type, plain
 
@@ -56,7 +56,7 @@ def bounds(name: str, spread: float | None = None, given: tuple[float, float] | 
     or the declared range; clipped to the declared range; ``high + 1`` for an integer."""
     row = _rows()[_field(name).name]
     if row["type"] not in ("int", "float"):
-        raise InputError(f"'{name}' is a {row['type']} parameter ({row['range']}): not numeric")
+        raise i18n.error("apierr.not_numeric", name=name, type=row["type"], range=row["range"])
     lo, hi = row["min"], row["max"]
     if given is not None:
         a, b = sorted(float(plain(v)) for v in given)
@@ -68,7 +68,7 @@ def bounds(name: str, spread: float | None = None, given: tuple[float, float] | 
     if row["type"] == "int":
         a, b = math.ceil(a), math.floor(b) + 1
     if not a < b:
-        raise InputError(f"'{name}': empty range [{a}, {b}]; give bounds for it")
+        raise i18n.error("apierr.empty_range", name=name, lo=a, hi=b)
     return float(a), float(b)
 
 
@@ -90,7 +90,7 @@ def salib_problem(
     """
     names = list(numeric_parameters() if names is None else names)
     if len(set(names)) != len(names):
-        raise InputError(f"salib_problem: a parameter is listed twice in {names}")
+        raise i18n.error("apierr.listed_twice", names=names)
     out = [list(bounds(n, spread, (bounds_of or {}).get(n))) for n in names]
     return {"num_vars": len(names), "names": names, "bounds": out}
 
@@ -99,7 +99,7 @@ def changes_at(names: Sequence[str], values: Sequence[Any], base: Params | None 
     """The parameter changes of one design point (see the module's rules for integers and shares)."""
     base = base or Params()
     if len(names) != len(values):
-        raise InputError(f"{len(names)} names but {len(values)} values")
+        raise i18n.error("apierr.names_values", names=len(names), values=len(values))
     plain_values, shares = {}, {}
     groups = base.share_groups()
     for name, value in zip(names, values, strict=True):
@@ -151,7 +151,7 @@ def evaluate(
     reps = plain(reps)
     indices = list(range(reps)) if isinstance(reps, int) and not isinstance(reps, bool) else list(reps)
     if not indices or not all(isinstance(plain(r), int) and plain(r) >= 0 for r in indices):
-        raise InputError(f"reps = {reps!r}: expected an integer >= 1 or a list of replication indices")
+        raise i18n.error("apierr.reps", value=repr(reps))
     if out is not None:
         return _through_store(points, outcomes, days, indices, seed, base, Path(out), executor)
     y = np.empty((len(points), len(outcomes)))
@@ -165,7 +165,7 @@ def evaluate(
 def _check_outcomes(outcomes: Sequence[str], summary: Mapping[str, float]) -> Sequence[str]:
     missing = [o for o in outcomes if o not in summary]
     if missing:
-        raise InputError(f"unknown outcome(s) {', '.join(missing)}; 'govsim metrics' lists them")
+        raise i18n.error("apierr.unknown_outcomes", names=", ".join(missing))
     return outcomes
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 
 from . import i18n, metrics
@@ -16,36 +15,9 @@ from .argtypes import int_at_least, out_folder
 from .dashboard import cli as dashboard_cli
 from .errors import InputError
 from .experiments import cli as experiments_cli
+from .i18n.cmdline import OneLineParser, add_lang_option, argparse_language, early_lang, help_text
 from .params import MAX_DAYS, Params, describe
 from .progress import Counter
-
-# argparse's own messages (English, from its gettext domain) and their catalogue ids
-_ARGPARSE = (
-    (re.compile(r"the following arguments are required: (?P<args>.*)"), "arg_required"),
-    (re.compile(r"unrecognized arguments: (?P<args>.*)"), "arg_unrecognized"),
-    (
-        re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)"),
-        "arg_invalid_choice",
-    ),
-    (re.compile(r"argument (?P<arg>\S+): expected one argument"), "arg_expected_one"),
-    (re.compile(r"argument (?P<arg>\S+): (?P<message>.*)"), "arg_message"),
-)
-
-
-def _argparse_message(message: str) -> str:
-    """argparse's message in the current language (its common forms; others as argparse says)."""
-    if i18n.get_lang() == "en":
-        return message
-    for pattern, key in _ARGPARSE:
-        match = pattern.fullmatch(message)
-        if match:
-            return i18n.t(f"err.{key}", **match.groupdict())
-    return message
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, status 2
-        raise InputError(_argparse_message(message))
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -56,16 +28,20 @@ def _key_value(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="govsim", description="Agent-based simulation of community governance.")
-    parser.add_argument("--lang", metavar="LANG", help=i18n.t("cli.lang_help", "en"))
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    """The ``govsim`` parser, its help texts in the current language.
 
-    r = sub.add_parser("run", help="run the model and write a daily series and summary")
-    r.add_argument(
-        "--days", type=int_at_least(1, MAX_DAYS), default=365, help="days to simulate (default 365)"
-    )
-    r.add_argument("--seed", type=int_at_least(0), default=0, help="run seed (default 0)")
-    r.add_argument("--communities", type=int_at_least(1), help="communities (1 = one, 193 = Tiexi)")
+    Build it inside :func:`sim.i18n.cmdline.argparse_language` for argparse's own words
+    ("usage:", "options" ...) to be in that language too.
+    """
+    h = help_text
+    parser = OneLineParser(prog="govsim", description=h("govsim"))
+    add_lang_option(parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    r = sub.add_parser("run", help=h("run"), description=h("run"))
+    r.add_argument("--days", type=int_at_least(1, MAX_DAYS), default=365, help=h("run_days", default=365))
+    r.add_argument("--seed", type=int_at_least(0), default=0, help=h("run_seed"))
+    r.add_argument("--communities", type=int_at_least(1), help=h("run_communities"))
     r.add_argument(
         "--set",
         dest="sets",
@@ -73,27 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=_key_value,
         default=[],
         metavar="KEY=VALUE",
-        help="override a parameter (see 'govsim params'); repeatable",
+        help=h("run_set"),
     )
-    r.add_argument("--format", choices=("csv", "parquet"), default="csv", help="daily series format")
-    r.add_argument(
-        "--out",
-        required=True,
-        type=out_folder,
-        help="output folder: new, empty, or one an earlier govsim run wrote (its files are replaced)",
-    )
-    r.add_argument("--quiet", action="store_true", help="no progress or summary on screen")
+    r.add_argument("--format", choices=("csv", "parquet"), default="csv", help=h("run_format"))
+    r.add_argument("--out", required=True, type=out_folder, help=h("run_out"))
+    r.add_argument("--quiet", action="store_true", help=h("run_quiet"))
 
-    p = sub.add_parser("params", help="list every parameter with default, unit, range and source")
-    p.add_argument(
-        "--json", action="store_true", help="machine-readable output (doc in English, doc_zh in Chinese)"
-    )
-    m = sub.add_parser("metrics", help="list every outcome with its definition")
-    m.add_argument(
-        "--json",
-        action="store_true",
-        help="machine-readable output (definition in English, definition_zh in Chinese)",
-    )
+    p = sub.add_parser("params", help=h("params"), description=h("params"))
+    p.add_argument("--json", action="store_true", help=h("params_json"))
+    m = sub.add_parser("metrics", help=h("metrics"), description=h("metrics"))
+    m.add_argument("--json", action="store_true", help=h("metrics_json"))
     experiments_cli.add_parsers(sub)
     dashboard_cli.add_parser(sub)
     return parser
@@ -102,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        _early_lang(argv)  # so that argument errors come in the chosen language
-        args = build_parser().parse_args(_lang_first(argv))
+        early_lang(argv)  # so that help, argparse's words and argument errors come in the language
+        with argparse_language():
+            args = build_parser().parse_args(_lang_first(argv))
         i18n.set_lang(i18n.resolve(args.lang))
         handlers = {"run": _cmd_run, "params": _cmd_params, "metrics": _cmd_metrics}
         return {**handlers, **experiments_cli.COMMANDS, **dashboard_cli.COMMANDS}[args.command](args)
@@ -113,23 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
-
-
-def _early_lang(argv: list[str]) -> None:
-    """Set the language from ``--lang`` or the environment before argparse reads the line.
-
-    An unknown value leaves English in place; argparse's pass then reports it (one line).
-    """
-    given = _lang_first(argv)
-    value = None
-    if len(given) > 1 and given[0] == "--lang":
-        value = given[1]
-    elif given and given[0].startswith("--lang="):
-        value = given[0].split("=", 1)[1]
-    try:
-        i18n.set_lang(i18n.resolve(value))
-    except InputError:
-        i18n.set_lang(i18n.DEFAULT)
 
 
 def _lang_first(argv: list[str]) -> list[str]:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import i18n
+from .errors import InputError
 from .params import EQUATIONS, Params
 from .population import ADULT_AGE
 
@@ -268,12 +270,26 @@ def update(text: str, cache: dict[str, str] | None = None) -> str:
     return _REGION.sub(fill, text)
 
 
+def _parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m sim.docgen``, its help in the current language."""
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
+
+    ap = OneLineParser(prog="python -m sim.docgen", description=help_text("docgen"))
+    add_lang_option(ap)
+    ap.add_argument("files", nargs="+", type=Path, metavar="FILE", help=help_text("docgen_files"))
+    ap.add_argument("--check", action="store_true", help=help_text("docgen_check"))
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.docgen [--check] FILE...``."""
-    ap = argparse.ArgumentParser(prog="python -m sim.docgen", description=__doc__.splitlines()[0])
-    ap.add_argument("files", nargs="+", type=Path)
-    ap.add_argument("--check", action="store_true", help="exit 1 if a region is out of date; write nothing")
-    args = ap.parse_args(argv)
+    """``python -m sim.docgen [--lang LANG] [--check] FILE...``."""
+    from .i18n.cmdline import run_parser
+
+    try:
+        args = run_parser(_parser, argv)
+    except InputError as err:
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
+        return 2
     cache: dict[str, str] = {}
     stale = []
     for path in args.files:
@@ -284,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 path.write_text(new, encoding="utf-8")
     for path in stale:
-        print(f"{path}: {'out of date' if args.check else 'updated'}")
+        print(i18n.t("tool.docgen_stale" if args.check else "tool.docgen_updated", path=path))
     return 1 if args.check and stale else 0
 
 

@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import analysis
-from .errors import InputError
+from . import analysis, i18n
 from .metrics import METRICS, headline
 from .model import derived_seed
 from .params import Params, describe
@@ -42,7 +41,7 @@ __all__ = ["levers", "model", "outcomes", "parameters"]
 
 def _need_ema():
     if _ema is None:
-        raise InputError("sim.ema needs EMA Workbench: pip install 'govsim[ema]' (or ema-workbench)")
+        raise i18n.error("apierr.ema_missing")
     return _ema
 
 
@@ -82,7 +81,7 @@ def outcomes(names: Sequence[str] | None = None) -> list:
     for name in names:
         metric = name.split(".", 1)[0]
         if metric not in direction:
-            raise InputError(f"unknown outcome '{name}'; 'govsim metrics' lists them")
+            raise i18n.error("apierr.unknown_outcome", name=name)
         kind = kinds.get(direction[metric], ema.ScalarOutcome.INFO)
         out.append(ema.ScalarOutcome(name, kind=kind, function=np.mean))
     return out
@@ -144,10 +143,10 @@ def model(
     """
     ema = _need_ema()
     if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise InputError(f"replications = {replications!r}: expected an integer >= 1")
+        raise i18n.error("apierr.replications", value=repr(replications))
     overlap = set(uncertainties) & set(levers)
     if overlap:
-        raise InputError(f"{', '.join(sorted(overlap))}: both an uncertainty and a lever; choose one")
+        raise i18n.error("apierr.uncertainty_and_lever", names=", ".join(sorted(overlap)))
     outs = globals()["outcomes"](outcomes)
     fn = GovsimRun(base or Params(), days, [o.name for o in outs], seed, None if out is None else Path(out))
     m = ema.ReplicatorModel(name, function=fn)

@@ -22,7 +22,6 @@ import numpy as np
 
 from . import i18n, metrics
 from .agents import CommunityCommittee, PartnerUnit, Resident, Volunteer
-from .errors import InputError
 from .needs import NeedBook, NeedType, need_rates
 from .network import TieKind, build_network, clustering_sample
 from .params import MAX_DAYS, MEMORY_LIMIT_SHARE, Params, estimate_memory, plain
@@ -87,7 +86,7 @@ def resolve_seed(seed: object, rng: object, params: Params, policies: Sequence[P
     if seed is DEFAULT_SEED:
         seed = None if rng is not None else 0
     if seed is not None and rng is not None:
-        raise InputError(f"seed = {seed!r} and rng = {rng!r}: give one of them, not both")
+        raise i18n.error("apierr.seed_and_rng", seed=repr(seed), rng=repr(rng))
     value = plain(seed if seed is not None else rng)
     if value is None:
         key = (repr(params), repr(tuple(policies)))
@@ -98,9 +97,7 @@ def resolve_seed(seed: object, rng: object, params: Params, policies: Sequence[P
     if isinstance(value, np.random.Generator):
         return int(value.integers(np.iinfo(np.uint32).max))
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InputError(
-            f"seed = {value!r}: expected an integer >= 0, a numpy SeedSequence or Generator, or None"
-        )
+        raise i18n.error("apierr.seed", value=repr(value))
     return value
 
 
@@ -261,7 +258,7 @@ class GovModel(mesa.Model):
         built = []
         for cls in classes:
             if not cls.name or not cls.name.isidentifier() or hasattr(self, cls.name):
-                raise InputError(f"service {cls.__name__}: name {cls.name!r} is empty or taken")
+                raise i18n.error("apierr.service_name", cls=cls.__name__, name=repr(cls.name))
             self.streams.declare(cls.keyed, cls.name)
             service = cls(self)
             setattr(self, cls.name, service)
@@ -353,9 +350,9 @@ class GovModel(mesa.Model):
         """Run ``days`` days, calling ``progress(measured_day)`` after each one."""
         days = plain(days)
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-            raise InputError(f"days = {days!r}: expected an integer >= 0")
+            raise i18n.error("apierr.days", value=repr(days))
         if self.day0 + self.steps + days > MAX_DAYS:
-            raise InputError(f"days = {days}: a model runs at most {MAX_DAYS:,} days in all")
+            raise i18n.error("apierr.days_max", value=days, max=f"{MAX_DAYS:,}")
         for _ in range(days):
             self.step()
             if progress is not None:

@@ -28,7 +28,7 @@ def small() -> bool:
 
 def _count(name: str, value: Any, low: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise InputError(f"{name} = {value!r}: expected an integer >= {low}")
+        raise i18n.error("apierr.count", name=name, value=repr(value), low=low)
 
 
 def check(

@@ -98,7 +98,7 @@ def _p(
     ``lever`` marks a policy lever and names the outcome it is meant to move.
     """
     if eq not in EQUATIONS:
-        raise ValueError(f"unknown submodel eq={eq!r}; expected one of {', '.join(EQUATIONS)}")
+        raise ValueError(i18n.t("apierr.submodel", eq=repr(eq), allowed=", ".join(EQUATIONS)))
     meta = {
         "unit": unit, "lo": lo, "hi": hi, "tag": tag, "doc": doc, "choices": choices,
         "eq": eq, "build": build, "lever": lever,

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from . import i18n
 from .errors import InputError
 from .params import Params
 from .versions import source_commit
@@ -96,7 +97,7 @@ class Prior:
         integer k has the continuous prior's mass on [k - 0.5, k + 0.5], choice i the mass 1/n)."""
         a, b = self._support()
         if self.dist == "fixed":
-            raise InputError(f"parameter '{self.name}' is fixed (not uncertain); it has no distribution")
+            raise i18n.error("apierr.prior_fixed_dist", name=self.name)
         if self.dist == "categorical":
             n = len(self.choices)
             return stats.rv_discrete(name=self.name, values=(np.arange(n), np.full(n, 1.0 / n)))
@@ -125,7 +126,7 @@ class Prior:
             return "triang", [float(a), float(b), float((self.mode - a) / (b - a))]
         if self.dist == "categorical":
             return "unif", [0.0, float(len(self.choices))]
-        raise InputError(f"parameter '{self.name}' is fixed (not uncertain); it has no SALib range")
+        raise i18n.error("apierr.prior_fixed_salib", name=self.name)
 
 
 def _fields() -> dict[str, dataclasses.Field]:
@@ -143,73 +144,76 @@ def _number(x) -> bool:
 def _resolve(path: Path, g: dict, gid: str, name: str, f: dataclasses.Field, explicit) -> Prior:
     """One parameter of group ``g`` as a checked :class:`Prior`."""
     m, default = f.metadata, f.default
-    where = f"{path}: group '{gid}', parameter '{name}'"
+    where = i18n.t("apierr.prior_where", path=path, group=gid, name=name)
     dist = g["dist"]
     if m["tag"] != "E":
-        raise InputError(f"{where}: tagged [{m['tag']}], not [E]; only estimates have priors")
+        raise i18n.error("apierr.prior_not_e", where=where, tag=m["tag"])
     reason = str(g.get("reason", "")).strip()
     compose = g.get("compose", "")
     if dist == "fixed":
         return Prior(name, "fixed", default, default, None, _is_int(f), (), gid, reason, compose)
     if m["choices"] or isinstance(default, bool):
         if dist != "categorical":
-            raise InputError(f"{where}: a choice parameter takes dist = 'categorical' or 'fixed'")
+            raise i18n.error("apierr.prior_choice", where=where)
         choices = tuple(g.get("choices") or m["choices"] or (False, True))
         allowed = m["choices"] or (False, True)
         if any(c not in allowed for c in choices) or default not in choices:
-            raise InputError(
-                f"{where}: choices {list(choices)} must be among {list(allowed)} and hold the default"
+            raise i18n.error(
+                "apierr.prior_choices", where=where, choices=list(choices), allowed=list(allowed)
             )
         return Prior(name, dist, 0, len(choices) - 1, None, True, choices, gid, reason, compose)
     if dist == "categorical":
-        raise InputError(f"{where}: dist = 'categorical' is for choice parameters; '{name}' is numeric")
+        raise i18n.error("apierr.prior_categorical", where=where, name=name)
     if explicit is not None:
         if not (isinstance(explicit, list) and len(explicit) == 2 and all(_number(v) for v in explicit)):
-            raise InputError(f"{where}: bounds must be [lo, hi], two numbers; got {explicit!r}")
+            raise i18n.error("apierr.prior_bounds", where=where, value=repr(explicit))
         lo, hi = explicit
     else:
         rule = g.get("rule")
         if rule == "relative":
             s = g.get("spread")
             if not (_number(s) and 0 < s < 1):
-                raise InputError(f"{path}: group '{gid}': rule 'relative' needs spread in (0, 1); got {s!r}")
+                raise i18n.error("apierr.prior_spread", path=path, group=gid, value=repr(s))
             lo, hi = sorted((default * (1 - s), default * (1 + s)))
         elif rule == "factor":
             k = g.get("factor")
             if not (_number(k) and k > 1):
-                raise InputError(f"{path}: group '{gid}': rule 'factor' needs factor > 1; got {k!r}")
+                raise i18n.error("apierr.prior_factor", path=path, group=gid, value=repr(k))
             lo, hi = default / k, default * k
         else:
-            raise InputError(
-                f"{path}: group '{gid}': '{name}' has no bounds; give [group.bounds] or rule = "
-                f"{' or '.join(RULES)}"
-            )
+            rules = i18n.t("apierr.or").join(RULES)
+            raise i18n.error("apierr.prior_no_bounds", path=path, group=gid, name=name, rules=rules)
         lo, hi = max(lo, m["lo"]), min(hi, m["hi"])  # rules are clipped to the validity range
     if _is_int(f):
         if explicit is not None and not all(float(v).is_integer() for v in (lo, hi)):
-            raise InputError(f"{where}: an integer parameter needs whole-number bounds; got [{lo}, {hi}]")
+            raise i18n.error("apierr.prior_whole", where=where, lo=lo, hi=hi)
         lo, hi = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
     else:
         lo, hi = float(lo), float(hi)
     if not lo < hi:
-        raise InputError(f"{where}: empty prior [{lo}, {hi}]; lo must be below hi")
+        raise i18n.error("apierr.prior_empty", where=where, lo=lo, hi=hi)
     if not (m["lo"] <= lo and hi <= m["hi"]):
-        raise InputError(f"{where}: prior [{lo}, {hi}] leaves the validity range [{m['lo']}, {m['hi']}]")
+        raise i18n.error("apierr.prior_validity", where=where, lo=lo, hi=hi, vlo=m["lo"], vhi=m["hi"])
     if not lo <= default <= hi:
-        raise InputError(f"{where}: the default {default} lies outside the prior [{lo}, {hi}]")
+        raise i18n.error("apierr.prior_default", where=where, default=default, lo=lo, hi=hi)
     mode = None
     if dist == "triangular":
         mode = float(default)
         a, b = (lo - 0.5, hi + 0.5) if _is_int(f) else (lo, hi)
         if not a < mode < b or b < 0:
-            raise InputError(f"{where}: a triangular prior needs lo < default < hi and hi >= 0 (SALib)")
+            raise i18n.error("apierr.prior_triangular", where=where)
     if dist == "loguniform" and lo - (0.5 if _is_int(f) else 0) <= 0:
-        raise InputError(f"{where}: a log-uniform prior needs lo > 0; got [{lo}, {hi}]")
+        raise i18n.error("apierr.prior_loguniform", where=where, lo=lo, hi=hi)
     return Prior(name, dist, lo, hi, mode, _is_int(f), (), gid, reason, compose)
 
 
-def _fail_key(path: Path, key: str, what: str) -> InputError:
-    return InputError(f"{path}: {key}: {what}")
+def _fail_key(path: Path, key: str, what: str, /, **values) -> InputError:
+    """``path: key: message``, the message ``apierr.<what>`` in the current language."""
+    return i18n.error("apierr.priors_key", path=path, key=key, message=i18n.t(f"apierr.{what}", **values))
+
+
+def _group(gid: str) -> str:
+    return i18n.t("apierr.priors_group", group=gid)
 
 
 @cache
@@ -217,57 +221,56 @@ def _load(path: Path) -> tuple[dict[str, Prior], tuple[dict, ...]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path}: priors file not found") from None
+        raise i18n.error("apierr.priors_missing", path=path) from None
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read the priors file ({err})") from None
+        detail = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise i18n.error("apierr.priors_unreadable", path=path, detail=detail) from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML ({err})") from None
+        raise i18n.error("apierr.priors_toml", path=path, detail=err) from None
     if data.get("schema") != SCHEMA:
-        raise _fail_key(path, "schema", f"is {data.get('schema')!r}; this govsim reads schema {SCHEMA}")
+        raise _fail_key(path, "schema", "priors_schema", value=repr(data.get("schema")), schema=SCHEMA)
     extra = set(data) - {"schema", "group"}
     if extra:
-        raise _fail_key(path, sorted(extra)[0], "unknown top-level key; expected schema and [[group]]")
+        raise _fail_key(path, sorted(extra)[0], "priors_top_key")
     groups = data.get("group")
     if not isinstance(groups, list) or not groups:
-        raise _fail_key(path, "group", "no [[group]] tables")
+        raise _fail_key(path, "group", "priors_no_groups")
     fields = _fields()
     priors: dict[str, Prior] = {}
     ids: set[str] = set()
     for i, g in enumerate(groups):
         gid = g.get("id")
         if not isinstance(gid, str) or not gid or gid in ids:
-            raise _fail_key(path, f"group {i + 1}", f"id {gid!r} missing or repeated")
+            raise _fail_key(path, i18n.t("apierr.priors_group_n", n=i + 1), "priors_id", value=repr(gid))
         ids.add(gid)
         unknown = set(g) - GROUP_KEYS
         if unknown:
-            raise _fail_key(path, f"group '{gid}'", f"unknown key '{sorted(unknown)[0]}'")
+            raise _fail_key(path, _group(gid), "priors_unknown_key", key=sorted(unknown)[0])
         if g.get("dist") not in DISTS:
             raise _fail_key(
-                path, f"group '{gid}'", f"dist {g.get('dist')!r}; expected one of {', '.join(DISTS)}"
+                path, _group(gid), "priors_dist", value=repr(g.get("dist")), allowed=", ".join(DISTS)
             )
         if g.get("compose", "") not in ("", *COMPOSE):
             raise _fail_key(
-                path, f"group '{gid}'", f"compose {g['compose']!r}; expected {', '.join(COMPOSE)}"
+                path, _group(gid), "priors_compose", value=repr(g["compose"]), allowed=", ".join(COMPOSE)
             )
         if not str(g.get("reason", "")).strip():
-            raise _fail_key(path, f"group '{gid}'", "has no reason; every prior says why")
+            raise _fail_key(path, _group(gid), "priors_reason")
         names = g.get("params", [])
         bounds = g.get("bounds", {})
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise _fail_key(path, f"group '{gid}'", "params must be a list of parameter names")
+            raise _fail_key(path, _group(gid), "priors_params")
         if not isinstance(bounds, dict):
-            raise _fail_key(path, f"group '{gid}'", "bounds must be a table name = [lo, hi]")
+            raise _fail_key(path, _group(gid), "priors_bounds_table")
         for name in [*names, *bounds]:
             if name not in fields:
-                raise _fail_key(path, f"group '{gid}'", f"unknown parameter '{name}'")
+                raise _fail_key(path, _group(gid), "priors_unknown_param", name=name)
             if name in priors:
-                raise _fail_key(
-                    path, f"group '{gid}'", f"'{name}' already has a prior (group '{priors[name].group}')"
-                )
+                raise _fail_key(path, _group(gid), "priors_twice", name=name, group=priors[name].group)
             priors[name] = _resolve(path, g, gid, name, fields[name], bounds.get(name))
     missing = [f.name for f in fields.values() if f.metadata["tag"] == "E" and f.name not in priors]
     if missing:
-        raise InputError(f"{path}: no prior for [E] parameter '{missing[0]}' ({len(missing)} missing)")
+        raise i18n.error("apierr.priors_no_prior", path=path, name=missing[0], n=len(missing))
     _check_compositions(path, priors)
     order = {n: i for i, n in enumerate(fields)}
     return dict(sorted(priors.items(), key=lambda kv: order[kv[0]])), tuple(groups)
@@ -278,9 +281,7 @@ def _check_compositions(path: Path, priors: Mapping[str, Prior]) -> None:
         members = [p for p in priors.values() if p.group == gid]
         total = sum(_fields()[p.name].default for p in members)
         if abs(total - 1.0) > 1e-6:
-            raise _fail_key(
-                path, f"group '{gid}'", f"compose = 'sum_to_one' but the defaults sum to {total:.6g}"
-            )
+            raise _fail_key(path, _group(gid), "priors_sum", total=f"{total:.6g}")
 
 
 def load_priors(path: Path | str | None = None) -> dict[str, Prior]:
@@ -301,11 +302,11 @@ def _names(names: Sequence[str] | None, priors: Mapping[str, Prior]) -> list[str
     names = list(names)
     for n in names:
         if n not in priors:
-            raise InputError(f"parameter '{n}' has no prior (only [E] parameters do; see docs/priors.md)")
+            raise i18n.error("apierr.prior_none", name=n)
         if not priors[n].uncertain:
-            raise InputError(f"parameter '{n}' is fixed in the priors ({priors[n].group}); it is not sampled")
+            raise i18n.error("apierr.prior_not_sampled", name=n, group=priors[n].group)
     if len(set(names)) != len(names):
-        raise InputError("a parameter is named twice in the sampled names")
+        raise i18n.error("apierr.prior_twice")
     return names
 
 
@@ -315,7 +316,7 @@ def from_unit(u: np.ndarray, names: Sequence[str] | None = None, path=None) -> n
     names = _names(names, priors)
     u = np.atleast_2d(np.asarray(u, float))
     if u.shape[1] != len(names):
-        raise ValueError(f"{u.shape[1]} columns for {len(names)} parameters")
+        raise ValueError(i18n.t("apierr.prior_columns", columns=u.shape[1], n=len(names)))
     return np.column_stack([priors[n].ppf(u[:, j]) for j, n in enumerate(names)]) if names else u
 
 
@@ -365,7 +366,7 @@ def sample(
     parameter) by a scrambled Latin hypercube (``method="lhs"``) or Sobol sequence
     (``"sobol"``, ``n`` a power of 2), the others at ``base`` (default: the defaults)."""
     if not isinstance(n, int) or n < 1:
-        raise InputError(f"sample size n = {n!r}: expected an integer >= 1")
+        raise i18n.error("apierr.sample_n", value=repr(n))
     priors = load_priors(path)
     names = _names(names, priors)
     rng = np.random.default_rng(seed)
@@ -373,10 +374,10 @@ def sample(
         u = qmc.LatinHypercube(d=max(len(names), 1), rng=rng).random(n)
     elif method == "sobol":
         if n & (n - 1):
-            raise InputError(f"method 'sobol' needs n a power of 2; got {n}")
+            raise i18n.error("apierr.sobol_n", n=n)
         u = qmc.Sobol(d=max(len(names), 1), rng=rng).random_base2(int(math.log2(n)))
     else:
-        raise InputError(f"sampling method {method!r}: expected lhs or sobol")
+        raise i18n.error("apierr.sample_method", value=repr(method))
     u = u[:, : len(names)]
     return to_params(from_unit(u, names, path), names, base, path)
 
@@ -487,27 +488,39 @@ def to_markdown(path: Path | None = None, command: str = "python -m sim.priors -
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.priors [--file PATH] [--out PATH]``: check the priors and write the table."""
-    import argparse
+def _parser():
+    """The parser of ``python -m sim.priors``, its help in the current language."""
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
 
+    ap = OneLineParser(prog="python -m sim.priors", description=help_text("priors"))
+    add_lang_option(ap)
+    ap.add_argument("--file", type=Path, default=None, help=help_text("priors_file"))
+    ap.add_argument("--out", type=Path, default=None, help=help_text("priors_out"))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.priors [--lang LANG] [--file PATH] [--out PATH]``: check the priors and
+    write the table."""
+    from .i18n.cmdline import run_parser
     from .runner import atomic_write
 
-    ap = argparse.ArgumentParser(prog="python -m sim.priors", description=__doc__.splitlines()[0])
-    ap.add_argument("--file", type=Path, default=None, help="priors file (default: sim/data/priors.toml)")
-    ap.add_argument("--out", type=Path, default=None, help="write the markdown table here (else: print it)")
-    args = ap.parse_args(argv)
+    try:
+        args = run_parser(_parser, argv)
+    except InputError as err:
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
+        return 2
     command = "python -m sim.priors" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     try:
         text = to_markdown(args.file, command)
     except InputError as err:
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     if args.out is None:
         print(text, end="")
     else:
         atomic_write(args.out, lambda p: p.write_text(text))
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(i18n.t("cli.wrote", paths=args.out), file=sys.stderr)
     return 0
 
 

@@ -36,7 +36,7 @@ import numpy as np
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from . import metrics, priors
+from . import i18n, metrics, priors
 from .calibration import TARGETS
 from .errors import InputError
 from .model import GovModel
@@ -181,7 +181,7 @@ def screen(
     table = priors.load_priors()
     names = priors.uncertain(table) if names is None else list(names)
     if r < 2 or len(names) < 1 or window_days < 1 or noise_seeds < 2:
-        raise InputError("screening needs r >= 2, at least one parameter, window_days >= 1, noise_seeds >= 2")
+        raise i18n.error("apierr.screening_args")
     base = base or Params()
     if spinup_days is not None:
         base = base.replace(spinup_days=spinup_days)
@@ -261,7 +261,8 @@ def load(path: Path) -> Screening:
         noise = np.array([math.inf if x is None else x for x in data.pop("noise")], float)
         return Screening(noise=noise, **arrays, **data)
     except (OSError, ValueError, TypeError, KeyError) as err:
-        raise InputError(f"{path}: not a saved screening ({type(err).__name__}: {err})") from None
+        detail = err.strerror if isinstance(err, OSError) and err.strerror else f"{type(err).__name__}: {err}"
+        raise i18n.error("apierr.screening_saved", path=path, detail=detail) from None
 
 
 # --- the document -----------------------------------------------------------------------------------
@@ -401,30 +402,45 @@ def to_markdown(s: Screening, command: str, threshold: float = 0.1, top: int = 8
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.screening [--r N] [--spinup-days N] [--window-days N] [--workers N]
-    [--params a,b,...] [--threshold X] [--out PATH]``."""
-    import argparse
+def _parser():
+    """The parser of ``python -m sim.screening``, its help in the current language."""
     import os
 
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
+
+    h = help_text
+    ap = OneLineParser(prog="python -m sim.screening", description=h("screening"))
+    add_lang_option(ap)
+    ap.add_argument("--r", type=int, default=10, help=h("screening_r", default=10))
+    ap.add_argument("--spinup-days", type=int, default=None, help=h("screening_spinup_days"))
+    ap.add_argument("--window-days", type=int, default=365, help=h("screening_window_days", default=365))
+    ap.add_argument("--noise-seeds", type=int, default=4, help=h("screening_noise_seeds", default=4))
+    ap.add_argument("--seed", type=int, default=0, help=h("screening_seed"))
+    ap.add_argument("--params", default="", help=h("screening_params"))
+    ap.add_argument("--threshold", type=float, default=0.1, help=h("screening_threshold", default=0.1))
+    ap.add_argument("--groups", action="store_true", help=h("screening_groups"))
+    workers = os.cpu_count() or 1
+    ap.add_argument("--workers", type=int, default=workers, help=h("screening_workers", default=workers))
+    out = Path("docs/screening.md")
+    ap.add_argument("--out", type=Path, default=out, help=h("screening_out", default=out))
+    ap.add_argument("--save", type=Path, default=None, help=h("screening_save"))
+    ap.add_argument("--load", type=Path, default=None, help=h("screening_load"))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.screening [--lang LANG] [--r N] [--spinup-days N] [--window-days N]
+    [--workers N] [--params a,b,...] [--threshold X] [--out PATH]``."""
     from tqdm import tqdm
 
+    from .i18n.cmdline import run_parser
     from .runner import atomic_write
 
-    ap = argparse.ArgumentParser(prog="python -m sim.screening", description=__doc__.splitlines()[0])
-    ap.add_argument("--r", type=int, default=10, help="Morris trajectories (default 10)")
-    ap.add_argument("--spinup-days", type=int, default=None, help="default: the Params default")
-    ap.add_argument("--window-days", type=int, default=365)
-    ap.add_argument("--noise-seeds", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0, help="seed of the Morris design")
-    ap.add_argument("--params", default="", help="comma-separated [E] parameters (default: all uncertain)")
-    ap.add_argument("--threshold", type=float, default=0.1)
-    ap.add_argument("--groups", action="store_true", help="screen the priors' groups, not each parameter")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--out", type=Path, default=Path("docs/screening.md"))
-    ap.add_argument("--save", type=Path, default=None, help="also keep the numbers as JSON here")
-    ap.add_argument("--load", type=Path, default=None, help="write the document from numbers kept by --save")
-    args = ap.parse_args(argv)
+    try:
+        args = run_parser(_parser, argv)
+    except InputError as err:
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
+        return 2
     names = [n.strip() for n in args.params.split(",") if n.strip()] or None
     command = "python -m sim.screening" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:])
@@ -433,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = load(args.load)
         except InputError as err:
-            print(f"govsim: error: {err}", file=sys.stderr)
+            print(i18n.t("err.prefix", message=err), file=sys.stderr)
             return 2
         shown = (
             f"{result.config['command']}` (the runs), then `{command}"
@@ -442,18 +458,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         text = to_markdown(result, shown, args.threshold)
         atomic_write(args.out, lambda p: p.write_text(text))
-        print(f"wrote {args.out} from {args.load}", file=sys.stderr)
+        print(i18n.t("tool.wrote_from", path=args.out, source=args.load), file=sys.stderr)
         return 0
     try:
         if args.workers < 1 or not 0 < args.threshold <= 1:
-            raise InputError("--workers must be >= 1 and --threshold in (0, 1]")
+            raise i18n.error("apierr.screening_options")
         if args.spinup_days is not None:
             Params().replace(spinup_days=args.spinup_days)  # range check, one line if out of range
         table = priors.load_priors()
         chosen = priors._names(names, table)
         k = len({table[n].group for n in chosen}) if args.groups else len(chosen)
         total = (k + 1) * args.r + args.noise_seeds
-        bar = tqdm(total=total, desc="screening", unit="run", file=sys.stderr)
+        bar = tqdm(total=total, desc=i18n.t("tool.bar_screening"), unit="run", file=sys.stderr)
 
         def progress(done: int, _total: int) -> None:
             bar.update(done - bar.n)
@@ -471,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         bar.close()
     except InputError as err:
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     result.config["command"] = command
     if args.save is not None:
@@ -479,7 +495,13 @@ def main(argv: list[str] | None = None) -> int:
     text = to_markdown(result, command, args.threshold)
     atomic_write(args.out, lambda p: p.write_text(text))
     print(
-        f"wrote {args.out}: {result.runs} runs, {result.seconds:.0f} s, {result.per_run:.2f} s a run",
+        i18n.t(
+            "tool.screening_wrote",
+            path=args.out,
+            runs=result.runs,
+            seconds=f"{result.seconds:.0f}",
+            per_run=f"{result.per_run:.2f}",
+        ),
         file=sys.stderr,
     )
     return 0

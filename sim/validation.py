@@ -34,8 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics, spinup
+from . import i18n, metrics, spinup
 from .calibration import TARGETS
+from .errors import InputError
 from .needs import NeedType
 from .params import Params
 from .policies import AddCanteen, AddPartnerUnits, ParamChange, Policy, VolunteerDrive
@@ -850,21 +851,36 @@ def validate(config: Config, command: str, progress=None) -> str:
     return document(config, results, the_plan, command, time.perf_counter() - t0)
 
 
+def _parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m sim.validation``, its help in the current language."""
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
+
+    h = help_text
+    ap = OneLineParser(prog="python -m sim.validation", description=h("validation"))
+    add_lang_option(ap)
+    out = Path("docs/validation.md")
+    ap.add_argument("--out", type=Path, default=out, help=h("validation_out", default=out))
+    ap.add_argument("--seeds", type=int, default=3, help=h("validation_seeds", default=3))
+    ap.add_argument("--years", type=int, default=3, help=h("validation_years", default=3))
+    ap.add_argument("--values", type=int, default=5, help=h("validation_values", default=5))
+    ap.add_argument("--workers", type=int, default=2, help=h("validation_workers", default=2))
+    ap.add_argument("--quick", action="store_true", help=h("validation_quick"))
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.validation [--out PATH] [--seeds N] [--years N] [--values N] [--workers N]
-    [--quick]``."""
+    """``python -m sim.validation [--lang LANG] [--out PATH] [--seeds N] [--years N] [--values N]
+    [--workers N] [--quick]``."""
+    from .i18n.cmdline import run_parser
     from .runner import atomic_write
 
-    ap = argparse.ArgumentParser(prog="python -m sim.validation", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("docs/validation.md"))
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--years", type=int, default=3)
-    ap.add_argument("--values", type=int, default=5)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--quick", action="store_true", help="CI-sized: 1 seed, short spin-up and windows")
-    args = ap.parse_args(argv)
-    if args.seeds < 1 or args.years < 1 or args.values < 2 or args.workers < 1:
-        ap.error("--seeds, --years and --workers must be >= 1 and --values >= 2")
+    try:
+        args = run_parser(_parser, argv)
+        if args.seeds < 1 or args.years < 1 or args.values < 2 or args.workers < 1:
+            raise i18n.error("apierr.validation_options")
+    except InputError as err:
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
+        return 2
     if args.quick:
         config = Config.quick_run(args.workers)
     else:
@@ -875,14 +891,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(done: int, total: int) -> None:  # a tqdm bar on stderr (sim.progress)
         if not shown:
-            shown.append(Counter(total, "validation", "task", offset=0))
+            shown.append(Counter(total, i18n.t("tool.bar_validation"), "task", offset=0))
         shown[0](done)
         if done >= total:
             shown[0].close()
 
     text = validate(config, command.strip(), progress)
     atomic_write(args.out, lambda p: p.write_text(text))
-    print(f"wrote {args.out}", file=sys.stderr)
+    print(i18n.t("cli.wrote", paths=args.out), file=sys.stderr)
     return 0
 
 

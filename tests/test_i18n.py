@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import re
 import string
 
 import pytest
@@ -201,3 +203,233 @@ def test_bad_input_in_english_is_unchanged(tmp_path, capsys):
     err = capsys.readouterr().err
     expected = "govsim: error: unknown parameter 'canteen_pric' (did you mean 'canteen_price'?); "
     assert err == expected + "'govsim params' lists them\n"
+
+
+# --- the command lines' help and argparse's own words (sim.i18n.cmdline) ----------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# a command in backquotes (`make calibrate`), a path (sim/data/priors.toml, scenarios/), a
+# dotted name (sim.params.describe, 127.0.0.1) or a file suffix (.toml)
+PATHLIKE = re.compile(r"`[^`]*`|\S*/\S*|\w*(?:\.\w+)+")
+# names the Chinese help keeps as they are: products, formats and fields of machine-readable output
+PROPER = {"Parquet", "Dask", "Mesa", "SolaraViz", "Morris", "SALib", "JSON", "markdown", "TOML", "SHA"}
+PROPER |= {"GOVSIM_LANG", "govsim", "python", "doc", "doc_zh", "definition", "definition_zh"}
+
+
+def _parsers(parser: argparse.ArgumentParser) -> dict[tuple[str, ...], argparse.ArgumentParser]:
+    """Every parser reachable from ``parser``, by the subcommand words that reach it."""
+    out = {(): parser}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out |= {(name, *k): p for k, p in _parsers(sub).items()}
+    return out
+
+
+def _names_in(parser: argparse.ArgumentParser) -> set[str]:
+    """Words a help text may show untranslated: the parser's program name, option strings,
+    metavars, destinations and choices (of it and its subparsers), parameter and scenario names."""
+    from sim.params import describe
+
+    texts = [parser.prog]
+    for p in _parsers(parser).values():
+        texts.append(p.prog)
+        for a in p._actions:
+            texts += [*a.option_strings, str(a.dest), str(a.dest).upper(), str(a.metavar or "")]
+            texts += [str(c) for c in (a.choices or ())]
+    texts += [r["name"] for r in describe()] + list(available())
+    return {w for text in texts for w in WORD.findall(text)} | PROPER
+
+
+def untranslated(text: str, allowed: set[str]) -> list[str]:
+    """English words of four or more letters in ``text`` that are not names the help may keep."""
+    found = []
+    for line in text.splitlines():
+        line = PATHLIKE.sub(" ", line)
+        found += [w for w in WORD.findall(line) if len(w) >= 4 and w not in allowed]
+    return found
+
+
+def _help(argv: list[str], capsys, entry=main) -> str:
+    try:
+        with pytest.raises(SystemExit) as done:
+            entry(argv)
+    finally:
+        i18n.set_lang("en")
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def _commands() -> list[tuple[str, ...]]:
+    from sim.cli import build_parser
+
+    return sorted(_parsers(build_parser()))
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "govsim")
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_every_help_is_chinese_under_zh(command, how, capsys, monkeypatch):
+    from sim.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "80")
+    argv = [*command, "--help"]
+    if how == "flag":
+        argv = ["--lang", "zh", *argv]
+    else:
+        monkeypatch.setenv("GOVSIM_LANG", "zh")
+    out = _help(argv, capsys)
+    allowed = _names_in(build_parser())
+    assert untranslated(out, allowed) == [], out
+    assert out.startswith("用法：govsim") and "显示本帮助信息并退出" in out and "选项" in out
+    assert len(CJK.findall(out)) >= 10, out
+    assert max(i18n.display_width(line) for line in out.splitlines()) <= 80, out  # wrapped by columns
+    monkeypatch.delenv("GOVSIM_LANG", raising=False)
+    english = _help([*command, "--help"], capsys)  # the check finds English where it is
+    assert english.startswith("usage: govsim") and "show this help message and exit" in english
+    assert untranslated(english, allowed) and not CJK.search(english)
+
+
+@pytest.mark.parametrize("module", ["sim.screening", "sim.priors", "sim.validation", "sim.docgen"])
+def test_module_command_lines_help_in_chinese(module, capsys):
+    import importlib
+
+    mod = importlib.import_module(module)
+    out = _help(["--lang", "zh", "--help"], capsys, mod.main)
+    assert untranslated(out, _names_in(mod._parser())) == [], out
+    assert out.startswith(f"用法：python -m {module}") and len(CJK.findall(out)) >= 10
+
+
+def test_argparse_catalogue_holds_argparse_messages_with_their_placeholders():
+    """en.toml's [argparse] texts are messages of this Python's argparse, verbatim; zh keeps
+    their %-placeholders."""
+    import inspect
+
+    source = inspect.getsource(argparse)
+    placeholders = re.compile(r"%(?:\(\w+\))?[sr]")
+    en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
+    keys = [k for k in en if k.startswith("argparse.")]
+    assert len(keys) >= 20
+    for key in keys:
+        assert en[key].encode("unicode_escape").decode() in source, key
+        assert sorted(placeholders.findall(en[key])) == sorted(placeholders.findall(zh[key])), key
+        assert CJK.search(zh[key]), key
+
+
+def test_chinese_wraps_by_columns_and_never_starts_a_line_with_closing_punctuation():
+    from sim.i18n.cmdline import wrap
+
+    text = "表格、消息、图表、简报和看板的语言：en 或 zh（默认取 GOVSIM_LANG，其次取系统区域设置，否则为 en）"
+    lines = wrap(text, 30)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(i18n.display_width(ln) <= 30 + 2 for ln in lines) and len(lines) >= 3
+    assert not any(ln[0] in "，。、；：）" for ln in lines)
+    assert wrap("plain English words", 10) == ["plain", "English", "words"]
+
+
+def test_argparse_is_restored_after_the_block():
+    from sim.i18n.cmdline import argparse_language
+
+    before = argparse._, argparse.ngettext
+    with argparse_language("zh"):
+        assert argparse._("usage: ") == "用法："
+        assert argparse.ngettext("expected %s argument", "expected %s arguments", 2) == "需要 %s 个值"
+        assert argparse._("a message it does not know") == "a message it does not know"
+    assert (argparse._, argparse.ngettext) == before and argparse._("usage: ") == "usage: "
+
+
+USAGE_ERRORS = {
+    "bad integer": (["compare", "baseline", "--reps", "x"], ["--reps", "'x'", "参数", "整数"]),
+    "missing argument": (["compare", "baseline"], ["--out", "缺少必需的参数"]),
+    "missing value": (["compare", "baseline", "--out", "o", "--reps"], ["--reps", "需要一个值"]),
+    "invalid choice": (["run", "--format", "xml", "--out", "o"], ["--format", "'xml'", "无效选项", "可选"]),
+    "unknown subcommand": (["bogus"], ["'bogus'", "无效选项"]),
+    "unrecognised option": (["params", "--what"], ["--what", "无法识别的参数"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
+def test_usage_errors_in_chinese_are_one_line_with_exit_2(case, capsys):
+    argv, words = USAGE_ERRORS[case]
+    try:
+        assert main(["--lang", "zh", *argv]) == 2
+    finally:
+        i18n.set_lang("en")
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.count("\n") == 1 and err.startswith("govsim：错误：") and captured.out == "", err
+    assert all(w in err for w in words), (words, err)
+    assert main(argv) == 2
+    english = capsys.readouterr().err
+    assert english.startswith("govsim: error: ") and english.count("\n") == 1 and not CJK.search(english)
+
+
+def test_module_command_line_usage_error_in_chinese(capsys, monkeypatch):
+    from sim import screening
+
+    monkeypatch.setenv("GOVSIM_LANG", "zh")
+    try:
+        assert screening.main(["--r", "x"]) == 2
+    finally:
+        i18n.set_lang("en")
+    err = capsys.readouterr().err
+    assert err == "govsim：错误：参数 --r：无效的 int 值：'x'\n"
+
+
+# --- the Python API's errors ------------------------------------------------------------------
+
+
+def _api_errors(tmp_path) -> dict:
+    """Bad calls of the Python API, each with the words its message must hold in any language."""
+    from sim import analysis, ema, priors
+    from sim.experiments import sensitivity
+    from sim.model import GovModel, resolve_seed
+    from sim.params import Params
+
+    bad = tmp_path / "priors.toml"
+    bad.write_text("schema = [", encoding="utf-8")
+    table = priors.load_priors()
+    fixed = next(n for n, p in table.items() if not p.uncertain)
+    TINY_MODEL = Params(households_per_community=50, spinup_days=0)
+    return {
+        "priors sample size": (lambda: priors.sample(0, seed=1), ["n = 0"]),
+        "sobol": (lambda: priors.sample(3, seed=1, method="sobol"), ["sobol", "3"]),
+        "fixed prior": (lambda: priors._names([fixed], table), [fixed]),
+        "malformed priors": (lambda: priors.load_priors(bad), [str(bad), "TOML"]),
+        "missing priors": (lambda: priors.load_priors(tmp_path / "none.toml"), ["none.toml"]),
+        "not numeric": (lambda: analysis.bounds("dispatch_rule"), ["dispatch_rule"]),
+        "names and values": (lambda: analysis.changes_at(["trust_gain"], [1, 2]), ["1", "2"]),
+        "seed": (lambda: resolve_seed(-1, None, Params()), ["seed", "-1"]),
+        "days": (lambda: GovModel(TINY_MODEL).run(-2), ["days", "-2"]),
+        "sensitivity": (lambda: sensitivity.problem(["communities"]), ["communities"]),
+        "ema outcome": (lambda: ema.outcomes(["no_such_outcome"]), ["no_such_outcome"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "priors sample size",
+        "sobol",
+        "fixed prior",
+        "malformed priors",
+        "missing priors",
+        "not numeric",
+        "names and values",
+        "seed",
+        "days",
+        "sensitivity",
+        "ema outcome",
+    ],
+)
+def test_api_errors_in_chinese_and_english(case, tmp_path):
+    call, words = _api_errors(tmp_path)[case]
+    for lang in ("zh", "en"):
+        with i18n.use(lang), pytest.raises(InputError) as err:
+            call()
+        message = str(err.value)
+        assert "\n" not in message and all(w in message for w in words), (lang, message)
+        if lang == "zh":
+            assert CJK.search(message), message
+        else:
+            assert not CJK.search(message) and untranslated(message, set()), message

@@ -16,6 +16,7 @@ import sys
 
 from .. import i18n
 from ..argtypes import parse_number
+from ..i18n.cmdline import help_text
 
 DEFAULT_PORT = 8765
 APP = "sim.dashboard.app"
@@ -23,18 +24,11 @@ APP = "sim.dashboard.app"
 
 def add_parser(sub) -> None:
     """Add ``dashboard`` to the subcommands ``sub`` of the main parser."""
-    d = sub.add_parser(
-        "dashboard",
-        help="serve the interactive dashboard (Mesa SolaraViz) on 127.0.0.1",
-        description="Serve the dashboard: policy levers, the neighbourhood network and live charts.",
-    )
-    d.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    d.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow a non-loopback --host: anyone who can reach it can run models (no login)",
-    )
+    h = help_text
+    d = sub.add_parser("dashboard", help=h("dashboard"), description=h("dashboard_description"))
+    d.add_argument("--port", type=_port, default=DEFAULT_PORT, help=h("dashboard_port", default=DEFAULT_PORT))
+    d.add_argument("--host", default="127.0.0.1", help=h("dashboard_host"))
+    d.add_argument("--allow-remote", action="store_true", help=h("dashboard_allow_remote"))
 
 
 def _port(text: str) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import i18n, posterior
 from ..argtypes import int_at_least, out_folder
+from ..i18n.cmdline import help_text
 from ..params import MAX_DAYS
 from .executors import EXECUTORS, Executor
 from .limits import MAX_REPS, MAX_RUNS, MAX_WORKERS, MIN_REPS
@@ -24,94 +25,55 @@ from .store import check_out, verify
 
 
 def _common(p: argparse.ArgumentParser, reps: int, days: int) -> None:
+    h = help_text
     p.add_argument(
         "--reps",
         type=int_at_least(1, MAX_REPS),
         default=reps,
-        help=f"replications per scenario (default {reps}, at most {MAX_REPS:,})",
+        help=h("reps", default=reps, max=f"{MAX_REPS:,}"),
     )
-    p.add_argument(
-        "--days", type=int_at_least(1, MAX_DAYS), default=days, help=f"days per run (default {days})"
-    )
-    p.add_argument(
-        "--communities", type=int_at_least(1), help="communities per run (default: the scenario's, 1)"
-    )
-    p.add_argument(
-        "--seed", type=int_at_least(0), default=0, help="base seed of the replications (default 0)"
-    )
-    p.add_argument("--executor", choices=EXECUTORS, default="process", help="how to run (default process)")
-    p.add_argument(
-        "--workers",
-        type=int_at_least(1, MAX_WORKERS),
-        help="worker processes (default: all cores, fewer if memory is short)",
-    )
-    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (default: a local cluster)")
-    p.add_argument("--no-plots", action="store_true", help="tables only, no plots or brief")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--out", required=True, type=out_folder, help="output folder (new, empty or a govsim results folder)"
-    )
+    p.add_argument("--days", type=int_at_least(1, MAX_DAYS), default=days, help=h("days", default=days))
+    p.add_argument("--communities", type=int_at_least(1), help=h("communities"))
+    p.add_argument("--seed", type=int_at_least(0), default=0, help=h("seed"))
+    p.add_argument("--executor", choices=EXECUTORS, default="process", help=h("executor"))
+    p.add_argument("--workers", type=int_at_least(1, MAX_WORKERS), help=h("workers"))
+    p.add_argument("--scheduler", metavar="ADDR", help=h("scheduler"))
+    p.add_argument("--no-plots", action="store_true", help=h("no_plots"))
+    p.add_argument("--quiet", action="store_true", help=h("quiet"))
+    p.add_argument("--out", required=True, type=out_folder, help=h("out"))
 
 
 def add_parsers(sub) -> None:
-    """Add ``compare`` and ``sweep`` to the subcommands ``sub`` of the main parser."""
-    c = sub.add_parser(
-        "compare",
-        help="compare scenarios with paired replications; writes Parquet results and a planner brief",
-        description="Run each SCENARIO --reps times with paired seeds and compare each with the first.",
-    )
-    c.add_argument(
-        "scenarios",
-        nargs="+",
-        metavar="SCENARIO",
-        help="a name in scenarios/ or a .toml path; first = reference",
-    )
+    """Add ``compare``, ``sweep`` and ``verify`` to the subcommands ``sub`` of the main parser
+    (help texts in the current language: :func:`sim.i18n.cmdline.help_text`)."""
+    h = help_text
+    c = sub.add_parser("compare", help=h("compare"), description=h("compare_description"))
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help=h("compare_scenarios"))
     _common(c, reps=MIN_REPS, days=365)
     c.add_argument(
         "--uncertainty",
         default=posterior.DEFAULT_UNCERTAINTY,
         metavar="{posterior,none}",
-        help="posterior: each replication runs a parameter set drawn from the calibrated posterior, "
-        "the same in every scenario; none: every replication at the default parameters "
-        f"(default {posterior.DEFAULT_UNCERTAINTY})",
+        help=h("uncertainty", default=posterior.DEFAULT_UNCERTAINTY),
     )
     c.add_argument(
-        "--posterior",
-        type=Path,
-        metavar="FILE",
-        help="the posterior file to draw from (default sim/data/posterior.json, written by make calibrate)",
+        "--posterior", type=Path, metavar="FILE", help=h("posterior", default="sim/data/posterior.json")
     )
-    s = sub.add_parser(
-        "sweep",
-        help="grid or Latin-hypercube sweep over numeric levers; resumable",
-        description="Vary numeric parameters from a base scenario; finished runs are never recomputed.",
-    )
-    s.add_argument(
-        "base", nargs="?", default="baseline", metavar="SCENARIO", help="base scenario (default baseline)"
-    )
+    s = sub.add_parser("sweep", help=h("sweep"), description=h("sweep_description"))
+    s.add_argument("base", nargs="?", default="baseline", metavar="SCENARIO", help=h("sweep_base"))
     s.add_argument(
         "--lever",
         dest="levers",
         action="append",
         default=[],
         metavar="NAME=LO:HI[:N]",
-        help="a numeric parameter and its range (N grid levels, default 3) or NAME=V1,V2,...; repeatable",
+        help=h("sweep_lever"),
     )
-    s.add_argument("--design", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
-    s.add_argument(
-        "--points",
-        type=int_at_least(1, MAX_RUNS),
-        default=10,
-        help="points of a Latin-hypercube design (default 10)",
-    )
+    s.add_argument("--design", choices=("grid", "lhs"), default="grid", help=h("sweep_design"))
+    s.add_argument("--points", type=int_at_least(1, MAX_RUNS), default=10, help=h("sweep_points", default=10))
     _common(s, reps=2, days=365)
-    v = sub.add_parser(
-        "verify",
-        help="check a results folder: every finished run's tables against their checksums",
-        description="Check the manifest, every run record and every finished run's tables (size and "
-        "SHA-256 recorded when written). Exit status 0: intact; 1: something is damaged.",
-    )
-    v.add_argument("folder", type=Path, metavar="DIR", help="a results folder of compare or sweep")
+    v = sub.add_parser("verify", help=h("verify"), description=h("verify_description"))
+    v.add_argument("folder", type=Path, metavar="DIR", help=h("verify_folder"))
 
 
 def _run_options(args) -> dict:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..errors import InputError
+from .. import i18n
 from ..params import Params, describe
 from .executors import Executor
 from .matrix import MatrixResult, build_matrix, run_matrix
@@ -46,12 +46,12 @@ def problem(
     out = []
     for name in names:
         if name not in rows or rows[name]["tag"] != "E":
-            raise InputError(f"sensitivity: '{name}' is not an [E] parameter; see sim.params.describe()")
+            raise i18n.error("apierr.sensitivity_not_e", name=name)
         meta, default = fields[name].metadata, rows[name]["default"]
         lo, hi = (bounds or {}).get(name, (default * (1 - spread), default * (1 + spread)))
         lo, hi = (min(max(v, meta["lo"]), meta["hi"]) for v in sorted((lo, hi)))
         if not lo < hi:
-            raise InputError(f"sensitivity: '{name}' has an empty range [{lo}, {hi}]; give bounds for it")
+            raise i18n.error("apierr.sensitivity_empty", name=name, lo=lo, hi=hi)
         out.append([float(lo), float(hi)])
     return {"num_vars": len(names), "names": list(names), "bounds": out}
 
@@ -102,11 +102,11 @@ def morris(
         from SALib.analyze import morris as analyse
         from SALib.sample import morris as sample
     except ImportError:
-        raise InputError("sensitivity: SALib is not installed (pip install 'govsim[analysis]')") from None
+        raise i18n.error("apierr.sensitivity_salib") from None
 
     for label, value, low in (("trajectories", trajectories, 2), ("levels", levels, 2)):
         if not isinstance(value, int) or value < low:
-            raise InputError(f"sensitivity: {label} = {value!r}: expected an integer >= {low}")
+            raise i18n.error("apierr.sensitivity_int", name=label, value=repr(value), low=low)
     base = base or load_scenario("baseline")
     prob = problem(names, spread, bounds)
     x = sample.sample(prob, N=trajectories, num_levels=levels, seed=seed)
@@ -126,7 +126,7 @@ def morris(
     runs = summaries(result)
     missing = [o for o in outcomes if o not in runs]
     if missing:
-        raise InputError(f"sensitivity: unknown outcome(s) {', '.join(missing)}; see 'govsim metrics'")
+        raise i18n.error("apierr.sensitivity_outcomes", names=", ".join(missing))
     means = runs.groupby("scenario")[list(outcomes)].mean()
     design = pd.DataFrame(points).assign(scenario=[scenarios[k].name for k in keys])
     design = design.join(means, on="scenario")

@@ -6,8 +6,12 @@ language and fills its ``{placeholders}``. The report's own terms (点单、派�
 接单、评单, 大党委, 五社联动 ...) live in one glossary, ``glossary.toml``; the
 Chinese catalogue uses them (``tests/test_i18n.py`` checks both).
 
-Bad-input messages are the ``[err]`` ids, raised by :func:`error` with names, values
-and file names as placeholders. Descriptions of parameters and metrics are English in
+Bad-input messages are the ``[err]`` ids (and ``[apierr]`` for the Python API's
+checks), raised by :func:`error` with names, values and file names as placeholders;
+a third-party library's detail (a TOML parser's message, an OS error) goes in a
+placeholder in parentheses after our sentence. Command lines take their help texts
+(``[help]``) and argparse's own words (``[argparse]``) from the catalogue too
+(:mod:`sim.i18n.cmdline`). Descriptions of parameters and metrics are English in
 the code (``doc``, ``definition``) and in ``descriptions.<lang>.toml`` for the other
 languages (:func:`description`).
 
@@ -160,9 +164,10 @@ def error(key: str, /, **values) -> InputError:
     """A one-line :class:`InputError` with the message ``err.<key>`` in the current language.
 
     Names, values and file names go in as placeholders and stay as given; only the words
-    around them are translated (``sim/i18n/<lang>.toml``, section ``[err]``).
+    around them are translated (``sim/i18n/<lang>.toml``, section ``[err]``). A ``key``
+    with a dot is a full id in another section (``"apierr.priors_missing"``).
     """
-    return InputError(t(f"err.{key}", **values))
+    return InputError(t(key if "." in key else f"err.{key}", **values))
 
 
 def outcome_label(name: str, fallback: str = "", lang: str | None = None) -> str:
