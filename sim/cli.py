@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     h = help_text
     parser = OneLineParser(prog="govsim", description=h("govsim"))
     add_lang_option(parser)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
 
     r = sub.add_parser("run", help=h("run"), description=h("run"))
     r.add_argument("--days", type=int_at_least(1, MAX_DAYS), default=365, help=h("run_days", default=365))
