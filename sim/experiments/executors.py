@@ -83,6 +83,8 @@ class Executor:
         check_executor(name, workers, scheduler)
         self.name, self.workers, self.scheduler = name, workers, scheduler
         self._client = self._cluster = None
+        self._pool = None  # the process executor's workers, kept from one map to the next
+        self._open = False
 
     def describe(self) -> dict:
         return {"executor": self.name, "workers": self.workers, "scheduler": self.scheduler}
@@ -90,9 +92,14 @@ class Executor:
     def __enter__(self) -> Executor:
         if self.name == "dask":
             self._open_dask()
+        self._open = True
         return self
 
     def __exit__(self, *exc) -> None:
+        self._open = False
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
@@ -140,9 +147,17 @@ class Executor:
             yield from self._map_dask(task, specs)
 
     def _map_process(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
+        """Inside ``with``, on one pool of workers kept for every map (the spin-ups, then the runs,
+        reuse the processes and their imports); outside, on workers started for this map."""
         from .pool import WorkerPool
 
-        yield from WorkerPool(min(self.workers or default_workers(), len(specs))).map(task, specs)
+        workers = self.workers or default_workers()
+        if not self._open:
+            yield from WorkerPool(min(workers, len(specs))).map(task, specs)
+            return
+        if self._pool is None:
+            self._pool = WorkerPool(workers, keep=True)
+        yield from self._pool.map(task, specs, limit=len(specs))
 
     def _map_dask(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
         from distributed import as_completed

@@ -133,24 +133,38 @@ class WorkerPool:
     Args:
         workers: at most this many processes at once.
         note: called with a one-line message when a run is retried after its worker died.
+        keep: keep the idle workers between calls of :meth:`map` (until :meth:`close`), so
+            a second batch of tasks (the runs after their spin-ups) does not pay for starting
+            processes and importing the model again; otherwise each call stops its workers.
     """
 
-    def __init__(self, workers: int, note: Callable[[str], None] | None = None) -> None:
+    def __init__(self, workers: int, note: Callable[[str], None] | None = None, keep: bool = False) -> None:
         self.workers = max(1, workers)
         self.note = note or (lambda msg: print(msg, file=sys.stderr))
+        self.keep = keep
+        self._idle: list[_Worker] = []
         self._ctx = multiprocessing.get_context("spawn")  # no forked copies of threads or open files
 
-    def map(self, task: Task, specs: Sequence[RunSpec]) -> Iterator[tuple[RunSpec, RunOutput]]:
-        """Yield ``(spec, output)`` for every spec as each run finishes."""
+    def close(self) -> None:
+        """Stop the workers kept between calls."""
+        while self._idle:
+            self._idle.pop().stop(10)
+
+    def map(
+        self, task: Task, specs: Sequence[RunSpec], limit: int | None = None
+    ) -> Iterator[tuple[RunSpec, RunOutput]]:
+        """Yield ``(spec, output)`` for every spec as each run finishes, on at most ``limit``
+        workers at once (default: ``workers``)."""
         from multiprocessing.connection import wait
 
+        limit = self.workers if limit is None else max(1, min(limit, self.workers))
         queue = deque(specs)
         deaths: dict[str, int] = {}
-        idle: list[_Worker] = []
+        idle = self._idle
         busy: dict[_Worker, RunSpec] = {}
         try:
             while queue or busy:
-                while queue and (idle or len(busy) < self.workers):
+                while queue and len(busy) < limit:
                     worker, spec = idle.pop() if idle else _Worker(self._ctx), queue.popleft()
                     try:
                         busy[self._send(worker, task, spec)] = spec
@@ -186,8 +200,8 @@ class WorkerPool:
         finally:
             for worker in busy:  # interrupted: nothing to wait for
                 worker.stop(0)
-            for worker in idle:
-                worker.stop(10)
+            if not self.keep:
+                self.close()
 
     def _send(self, worker: _Worker, task: Task, spec: RunSpec) -> _Worker:
         """Give ``worker`` a run; a worker found dead before it started one is replaced."""

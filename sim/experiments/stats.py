@@ -97,6 +97,64 @@ def _paired(table: pd.DataFrame, reference: str, scenario: str, column: str) -> 
     return both.rename(columns={f"{column}_ref": "ref", f"{column}_scn": "scn"})
 
 
+def _pairs(table: pd.DataFrame, reference: str, scenario: str, columns: list[str]) -> dict:
+    """``{column: (reference values, scenario values)}`` of the replications both have and
+    neither left empty, in the reference's order: what :func:`_paired` gives column by column,
+    from one merge."""
+    ref = table.loc[table.scenario == reference, ["rep", *columns]]
+    scn = table.loc[table.scenario == scenario, ["rep", *columns]]
+    both = ref.merge(scn, on="rep", suffixes=("_ref", "_scn"))
+    out = {}
+    for column in columns:
+        r, s = both[f"{column}_ref"], both[f"{column}_scn"]
+        keep = (r.notna() & s.notna()).to_numpy()
+        out[column] = (r.to_numpy()[keep], s.to_numpy()[keep])
+    return out
+
+
+def percentile_intervals(
+    samples: Sequence[np.ndarray],
+    rngs: Sequence[np.random.Generator],
+    n_boot: int = N_BOOT,
+    level: float = LEVEL,
+) -> list[tuple[float, float]]:
+    """:func:`bootstrap_ci` (percentile method) of many samples at once, to the last bit.
+
+    Each sample draws its own resample indices from its own generator, exactly as
+    ``scipy.stats.bootstrap`` does (``rng.integers(0, n, (n_boot, n))``); the resample means of
+    all samples of one length are taken in one gather over a 3-D index array, and the
+    interval is the ``linear`` quantile ``scipy.stats.quantile`` computes, written out
+    (sorted means, Hyndman-Fan type 7). A sample that is not all finite goes through
+    :func:`bootstrap_ci` itself.
+    """
+    out: list[tuple[float, float] | None] = [None] * len(samples)
+    by_n: dict[int, list[int]] = {}
+    for i, (d, rng) in enumerate(zip(samples, rngs, strict=True)):
+        d = np.asarray(d, float)
+        if len(d) == 0 or len(d) == 1 or np.ptp(d) == 0 or not np.isfinite(d).all():
+            out[i] = bootstrap_ci(d, rng, n_boot, level)
+        else:
+            by_n.setdefault(len(d), []).append(i)
+    alpha = np.asarray((1 - level) / 2, dtype=np.float64)
+    p = np.stack((alpha, 1 - alpha))
+    m = 1 - p  # Hyndman-Fan's m of the linear method
+    jg = p * np.float64(n_boot) + m
+    jp1 = jg // 1
+    j = jp1 - 1
+    g = jg % 1
+    g = np.where(j < 0, 0.0, g)
+    j = np.clip(j, 0.0, n_boot - 1).astype(np.int64)
+    jp1 = np.clip(jp1, 0.0, n_boot - 1).astype(np.int64)
+    for n, cells in by_n.items():
+        data = np.stack([np.asarray(samples[i], float) for i in cells])
+        idx = np.stack([rngs[i].integers(0, n, (n_boot, n), dtype="int64") for i in cells])
+        means = np.sort(np.mean(data[np.arange(len(cells))[:, None, None], idx], axis=-1), axis=-1)
+        ci = (1 - g) * means[:, j] + g * means[:, jp1]
+        for row, i in enumerate(cells):
+            out[i] = (float(ci[row, 0]), float(ci[row, 1]))
+    return out  # type: ignore[return-value]
+
+
 def paired_differences(
     table: pd.DataFrame,
     reference: str,
@@ -122,39 +180,46 @@ def paired_differences(
         Columns scenario, outcome, group, column, unit, n, reference_mean,
         scenario_mean, diff, ci_low, ci_high, excludes_zero, smallest_difference
         (:meth:`~sim.window.Metric.smallest_difference`), verdict (:func:`verdict`).
+
+    Every cell's interval is :func:`bootstrap_ci` of its paired differences with the cell's
+    own generator; they are computed together (:func:`percentile_intervals`).
     """
     names = list(outcomes or [o.name for o in HEADLINE])
-    rows = []
+    cells = []  # (scenario, name, group, column, reference values, scenario values)
     for scenario in [s for s in table.scenario.unique() if s != reference]:
-        for name in names:
-            for group in groups:
-                column = name if group == "all" else f"{name}.{group}"
-                if column not in table:
-                    continue
-                pair = _paired(table, reference, scenario, column)
-                d = (pair.scn - pair.ref).to_numpy()
-                lo, hi = bootstrap_ci(d, _rng(seed, scenario, column), n_boot, level)
-                rows.append(
-                    {
-                        "scenario": scenario,
-                        "outcome": name,
-                        "group": group,
-                        "column": column,
-                        "unit": UNITS.get(name, ""),
-                        "n": len(d),
-                        "reference_mean": pair.ref.mean() if len(d) else np.nan,
-                        "scenario_mean": pair.scn.mean() if len(d) else np.nan,
-                        "diff": d.mean() if len(d) else np.nan,
-                        "ci_low": lo,
-                        "ci_high": hi,
-                        "excludes_zero": bool(len(d) and (lo > 0 or hi < 0)),
-                    }
-                )
-                ref_level = rows[-1]["reference_mean"]
-                rows[-1]["smallest_difference"] = outcome(name).smallest_difference(ref_level)
-                rows[-1]["verdict"] = verdict(
-                    rows[-1]["diff"], lo, hi, outcome(name), rows[-1]["smallest_difference"]
-                )
+        wanted = [
+            (name, group, name if group == "all" else f"{name}.{group}") for name in names for group in groups
+        ]
+        wanted = [w for w in wanted if w[2] in table]
+        pairs = _pairs(table, reference, scenario, list(dict.fromkeys(c for _, _, c in wanted)))
+        cells += [(scenario, name, group, column, *pairs[column]) for name, group, column in wanted]
+    diffs = [scn - ref for *_, ref, scn in cells]
+    rngs = [_rng(seed, scenario, column) for scenario, _, _, column, _, _ in cells]
+    intervals = percentile_intervals(diffs, rngs, n_boot, level)
+    rows = []
+    for (scenario, name, group, column, ref, scn), d, (lo, hi) in zip(cells, diffs, intervals, strict=True):
+        metric = outcome(name)
+        ref_level = ref.mean() if len(d) else np.nan
+        smallest = metric.smallest_difference(ref_level)
+        diff = d.mean() if len(d) else np.nan
+        rows.append(
+            {
+                "scenario": scenario,
+                "outcome": name,
+                "group": group,
+                "column": column,
+                "unit": UNITS.get(name, ""),
+                "n": len(d),
+                "reference_mean": ref_level,
+                "scenario_mean": scn.mean() if len(d) else np.nan,
+                "diff": diff,
+                "ci_low": lo,
+                "ci_high": hi,
+                "excludes_zero": bool(len(d) and (lo > 0 or hi < 0)),
+                "smallest_difference": smallest,
+                "verdict": verdict(diff, lo, hi, metric, smallest),
+            }
+        )
     return pd.DataFrame(rows)
 
 
