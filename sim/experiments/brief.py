@@ -103,7 +103,7 @@ def write_brief(comp: Comparison, lang: str | None = None) -> dict[str, Path]:
         for stem, fig in make_figures(comp).items():
             paths = plots.save(fig, comp.folder / "plots" / stem)
             files[stem] = paths[0]
-            images[stem] = base64.b64encode(plots.png_bytes(fig)).decode()
+            images[stem] = base64.b64encode(paths[0].read_bytes()).decode()  # the PNG just saved
         rel = comp.folder.relative_to(comp.result.store.root)
         files["brief"] = comp.result.store.write_text(f"{rel}/brief.html", render(comp, images))
     return files

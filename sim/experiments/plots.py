@@ -9,7 +9,6 @@ scenario name -> readable label (from the scenario files) and returns a figure;
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from functools import wraps
 from pathlib import Path
@@ -98,13 +97,6 @@ def save(fig: Figure, stem: Path) -> list[Path]:
             atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
             paths.append(path)
     return paths
-
-
-def png_bytes(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    with rc_context({"font.family": fonts.families()}):
-        fig.savefig(buf, format="png", dpi=110)
-    return buf.getvalue()
 
 
 def _axis_label(name: str) -> str:
