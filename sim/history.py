@@ -143,18 +143,17 @@ class Setup:
             raise InputError(f"cutoff {self.cutoff}: must be > 0")
 
     def key(self) -> str:
-        """What the kept runs depend on: a work folder from other settings is refused."""
+        """What a kept run's result depends on beyond its point and seed (which each chunk file
+        records and is checked against): a work folder from other settings is refused. The
+        budget, targets and cut-off only choose the points, so changing them reuses every run
+        whose point and seed come out the same."""
         spec = {
             "names": self.names,
-            "patterns": [(p.name, p.lo, p.hi, p.restates) for p in self.patterns],
+            "patterns": [p.name for p in self.patterns],
             "reader": f"{self.reader.__module__}.{self.reader.__qualname__}",
             "base": {k: plain(v) for k, v in self.base.__dict__.items()},
             "days": self.days,
             "seed": self.seed,
-            "wave_runs": self.wave_runs,
-            "replicates": self.replicates,
-            "cutoff": self.cutoff,
-            "final_batch": self.final_batch,
         }
         return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
