@@ -294,7 +294,7 @@ def _parser():
     ap.add_argument("--replicates", type=int_at_least(2), default=8, help="runs at the defaults (noise)")
     ap.add_argument("--sets", type=int_at_least(1), default=100, help="accepted sets wanted")
     ap.add_argument("--final-batch", type=int_at_least(1), default=120)
-    ap.add_argument("--max-final", type=int_at_least(1), default=240, help="ensemble candidates at most")
+    ap.add_argument("--max-final", type=int_at_least(1), default=480, help="ensemble candidates at most")
     ap.add_argument("--cutoff", type=float, default=3.0, help="implausibility cut-off")
     ap.add_argument("--spinup-days", type=int_at_least(0), default=None, help="default: the Params default")
     ap.add_argument("--years", type=int_at_least(1), default=2, help="measured years after the spin-up")
