@@ -318,9 +318,15 @@ def to_markdown(post, figure_paths: list[Path], doc: Path) -> str:
         f"own parameters and {prov['days']} measured days: {prov['community_years']:,} community-years "
         f"simulated in all ({prov['community_years_measured']:,} measured). Wall time "
         f"{prov['wall_seconds']:,.0f} s on {prov['workers']} worker process(es) "
-        f"({rs['read_from_work_folder']} runs read back from the work folder of an earlier, stopped "
-        "invocation). Every spin-up is computed afresh: a spun-up state is keyed by every parameter, "
-        "so no two sets share one.",
+        f"for the {rs['made_now']} runs made by this invocation"
+        + (
+            f"; the other {rs['read_from_work_folder']} were read back from the work folder, made by an "
+            "earlier invocation with a smaller budget or stopped, whose time is not in this figure"
+            if rs["read_from_work_folder"]
+            else ""
+        )
+        + ". Every spin-up is computed afresh: a spun-up state is keyed by every parameter, so no two "
+        "sets share one.",
         "",
         "## Waves",
         "",
