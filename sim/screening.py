@@ -81,17 +81,23 @@ def run_point(job: tuple[Params, int, int]) -> dict[str, float]:
     return read_outcomes(metrics.report(model, model.day0, model.day0 + days - 1))
 
 
-def execute(jobs: Sequence, workers: int = 1, progress: Callable[[int, int], None] | None = None):
-    """Run every job (in order of the result) on ``workers`` spawned processes."""
+def execute(
+    jobs: Sequence,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    fn: Callable = run_point,
+):
+    """Run ``fn`` (a module-level function; default :func:`run_point`) on every job, results in
+    the jobs' order, on ``workers`` spawned processes."""
     results: list = [None] * len(jobs)
     if workers <= 1:
         for i, job in enumerate(jobs):
-            results[i] = run_point(job)
+            results[i] = fn(job)
             if progress:
                 progress(i + 1, len(jobs))
         return results
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_point, job): i for i, job in enumerate(jobs)}
+        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         for done, f in enumerate(as_completed(futures)):
             results[futures[f]] = f.result()
             if progress:
