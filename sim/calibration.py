@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import history
+from . import history, i18n
 from .params import Params
 from .runner import run
 
@@ -273,50 +273,53 @@ def to_markdown(rows: list[dict], seeds: int, days: int) -> str:
 
 # --- make calibrate ---------------------------------------------------------------------------------
 def _parser():
-    import argparse
+    """The parser of ``python -m sim.calibration``, its help in the current language."""
     from pathlib import Path
 
     from .argtypes import int_at_least
+    from .i18n.cmdline import OneLineParser, add_lang_option, help_text
     from .posterior import POSTERIOR_FILE
 
-    class Parser(argparse.ArgumentParser):
-        def error(self, message: str) -> None:  # one line, status 2
-            from .errors import InputError
+    h = help_text
+    ap = OneLineParser(prog="python -m sim.calibration", description=h("calibration"))
+    add_lang_option(ap)
 
-            raise InputError(message)
+    def opt(flag: str, default, kind=None, **kw) -> None:
+        key = "calibration_" + flag.lstrip("-").replace("-", "_")
+        ap.add_argument(
+            flag, default=default, help=h(key, default=default), **({"type": kind} if kind else {}), **kw
+        )
 
-    ap = Parser(prog="python -m sim.calibration", description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int_at_least(0), default=0, help="the one seed of designs and runs")
-    ap.add_argument("--params", default=",".join(CALIBRATED), help="comma-separated [E] parameters")
-    ap.add_argument("--waves", type=int_at_least(1), default=3)
-    ap.add_argument("--first-wave", type=int_at_least(2), default=80, help="runs of wave 1")
-    ap.add_argument("--wave-runs", type=int_at_least(2), default=60, help="runs of each later wave")
-    ap.add_argument("--replicates", type=int_at_least(2), default=8, help="runs at the defaults (noise)")
-    ap.add_argument("--sets", type=int_at_least(1), default=100, help="accepted sets wanted")
-    ap.add_argument("--final-batch", type=int_at_least(1), default=120)
-    ap.add_argument("--max-final", type=int_at_least(1), default=480, help="ensemble candidates at most")
-    ap.add_argument("--cutoff", type=float, default=3.0, help="implausibility cut-off")
-    ap.add_argument("--spinup-days", type=int_at_least(0), default=None, help="default: the Params default")
-    ap.add_argument("--years", type=int_at_least(1), default=2, help="measured years after the spin-up")
-    ap.add_argument("--defaults-seeds", type=int_at_least(0), default=5, help="0: no defaults table")
-    ap.add_argument("--workers", type=int_at_least(1), default=2)
-    ap.add_argument("--work", type=Path, default=Path("results/calibration-work"), help="kept runs")
-    ap.add_argument("--posterior", type=Path, default=POSTERIOR_FILE)
-    ap.add_argument("--out", type=Path, default=Path("docs/calibration.md"))
-    ap.add_argument("--figures", type=Path, default=Path("docs/figures"))
-    ap.add_argument("--docs-only", action="store_true", help="write the docs from --posterior, no runs")
+    opt("--seed", 0, int_at_least(0))
+    opt("--params", ",".join(CALIBRATED))
+    opt("--waves", 3, int_at_least(1))
+    opt("--first-wave", 80, int_at_least(2))
+    opt("--wave-runs", 60, int_at_least(2))
+    opt("--replicates", 8, int_at_least(2))
+    opt("--sets", 100, int_at_least(1))
+    opt("--final-batch", 120, int_at_least(1))
+    opt("--max-final", 480, int_at_least(1))
+    opt("--cutoff", 3.0, float)
+    opt("--spinup-days", None, int_at_least(0))
+    opt("--years", 2, int_at_least(1))
+    opt("--defaults-seeds", 5, int_at_least(0))
+    opt("--workers", 2, int_at_least(1))
+    opt("--work", Path("results/calibration-work"), Path)
+    opt("--posterior", POSTERIOR_FILE, Path)
+    opt("--out", Path("docs/calibration.md"), Path)
+    opt("--figures", Path("docs/figures"), Path)
+    ap.add_argument("--docs-only", action="store_true", help=h("calibration_docs_only"))
     return ap
 
 
 def setup(args) -> history.Setup:
     """The history match that the command line's arguments describe."""
-    from .errors import InputError
 
     names = [n.strip() for n in args.params.split(",") if n.strip()]
     if args.defaults_seeds == 1:
-        raise InputError("--defaults-seeds 1: expected 0 (no table of the defaults) or >= 2")
+        raise i18n.error("apierr.calibration_defaults_seeds")
     if not math.isfinite(args.cutoff) or args.cutoff <= 0:
-        raise InputError(f"--cutoff {args.cutoff}: must be a number > 0")
+        raise i18n.error("apierr.calibration_cutoff", value=args.cutoff)
     base = Params() if args.spinup_days is None else Params().replace(spinup_days=args.spinup_days)
     s = history.Setup(
         names=names,
@@ -345,30 +348,31 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import calibration_report, posterior
     from .errors import InputError
+    from .i18n.cmdline import run_parser
     from .progress import bar
 
     argv = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["python -m sim.calibration", *argv])
     try:
-        args = _parser().parse_args(argv)
+        args = run_parser(_parser, argv)
         if args.docs_only:
             post = posterior.load(args.posterior)
             calibration_report.write(post, args.out, args.figures)
-            print(f"wrote {args.out} from {args.posterior}", file=sys.stderr)
+            print(i18n.t("tool.wrote_from", path=args.out, source=args.posterior), file=sys.stderr)
             return 0
         s = setup(args)
         if args.work.exists() and not args.work.is_dir():
-            raise InputError(f"--work {args.work}: not a folder")
+            raise i18n.error("apierr.calibration_work", path=args.work)
     except InputError as err:
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     rows = []
     if args.defaults_seeds >= 2:
-        print(f"the defaults against the patterns: {2 * args.defaults_seeds} runs", file=sys.stderr)
+        print(i18n.t("tool.calibration_defaults", runs=2 * args.defaults_seeds), file=sys.stderr)
         rows = calibrate(args.defaults_seeds, 365, args.workers)
     total = s.replicates + sum(s.wave_runs) + s.final_batch
-    progress = bar(total, "calibration", "run")
+    progress = bar(total, i18n.t("tool.bar_calibration"), "run")
 
     def tick(n: int) -> None:
         if progress.n + n > progress.total:
@@ -379,24 +383,20 @@ def main(argv: list[str] | None = None) -> int:
         cal = history.history_match(s, tick)
     except InputError as err:
         progress.close()
-        print(f"govsim: error: {err}", file=sys.stderr)
+        print(i18n.t("err.prefix", message=err), file=sys.stderr)
         return 2
     progress.close()
     wall = time.perf_counter() - t0
     if not cal.sets:
-        print(
-            f"govsim: error: no candidate of {len(cal.final)} matched every pattern; nothing written",
-            file=sys.stderr,
-        )
+        message = i18n.t("apierr.calibration_none_matched", candidates=len(cal.final))
+        print(i18n.t("err.prefix", message=message), file=sys.stderr)
         return 1
     prov = calibration_report.provenance(cal, rows, args.defaults_seeds, wall, command)
     post = posterior.write(args.posterior, s.names, cal.sets, cal.seeds, cal.patterns, prov)
     calibration_report.write(post, args.out, args.figures)
-    print(
-        f"wrote {args.posterior} ({len(cal.sets)} sets, acceptance {cal.acceptance:.0%} of "
-        f"{len(cal.final)} candidates; {prov['runs']} runs, {wall:.0f} s) and {args.out}",
-        file=sys.stderr,
-    )
+    done = dict(sets=len(cal.sets), candidates=len(cal.final), runs=prov["runs"], seconds=f"{wall:.0f}")
+    done["acceptance"] = f"{cal.acceptance:.0%}"
+    print(i18n.t("tool.calibration_wrote", posterior=args.posterior, out=args.out, **done), file=sys.stderr)
     return 0
 
 

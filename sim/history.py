@@ -43,8 +43,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import qmc
 
-from . import priors
-from .errors import InputError
+from . import i18n, priors
 from .params import Params, plain
 
 CHUNK = 30  # runs a checkpoint file holds (fixed, so the files do not depend on the workers)
@@ -130,17 +129,15 @@ class Setup:
         table = priors.load_priors()
         priors._names(self.names, table)  # one line for an unknown, fixed or repeated name
         if not self.names:
-            raise InputError("calibration needs at least one parameter")
+            raise i18n.error("apierr.calibration_no_params")
         if not self.wave_runs or any(n < 2 * len(self.names) + 2 for n in self.wave_runs):
-            raise InputError(
-                f"waves of {self.wave_runs} runs: need at least one wave, each of >= 2 x parameters + 2 runs"
-            )
+            raise i18n.error("apierr.calibration_waves", runs=self.wave_runs)
         if self.replicates < 2 or self.final_batch < 1 or self.min_sets < 1 or self.max_final < 1:
-            raise InputError("replicates must be >= 2; final batch, sets and final runs >= 1")
+            raise i18n.error("apierr.calibration_counts")
         if not self.matched:
-            raise InputError("no pattern to match: every pattern is marked as restating an input")
+            raise i18n.error("apierr.calibration_no_pattern")
         if not self.cutoff > 0:
-            raise InputError(f"cutoff {self.cutoff}: must be > 0")
+            raise i18n.error("apierr.calibration_cutoff", value=self.cutoff)
 
     def key(self) -> str:
         """What a kept run's result depends on beyond its point and seed (which each chunk file
@@ -194,11 +191,11 @@ def _read_chunk(path: Path, key: str, plan: list) -> list[dict] | None:
         ok = data["schema"] == SCHEMA and data["sha256"] == hashlib.sha256(body.encode()).hexdigest()
     except (OSError, ValueError, KeyError, TypeError) as err:
         why = type(err).__name__
-        raise InputError(f"{path}: damaged ({why}); delete it to run its chunk again") from None
+        raise i18n.error("apierr.calibration_damaged", path=path, why=why) from None
     if not ok:
-        raise InputError(f"{path}: damaged (checksum or schema); delete it to run its chunk again")
+        raise i18n.error("apierr.calibration_damaged", path=path, why="checksum, schema")
     if data["body"]["key"] != key or data["body"]["plan"] != plan:
-        raise InputError(f"{path}: made with other settings; use another --work folder or delete it")
+        raise i18n.error("apierr.calibration_other_settings", path=path)
     return [{k: (math.nan if v is None else v) for k, v in r.items()} for r in data["body"]["results"]]
 
 

@@ -290,7 +290,9 @@ def test_every_help_is_chinese_under_zh(command, how, capsys, monkeypatch):
     assert untranslated(english, allowed) and not CJK.search(english)
 
 
-@pytest.mark.parametrize("module", ["sim.screening", "sim.priors", "sim.validation", "sim.docgen"])
+@pytest.mark.parametrize(
+    "module", ["sim.screening", "sim.priors", "sim.validation", "sim.docgen", "sim.calibration"]
+)
 def test_module_command_lines_help_in_chinese(module, capsys):
     import importlib
 
