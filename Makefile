@@ -52,11 +52,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 # The benchmark, then the community-year, district-year and demo comparison timed side by
-# side with BEFORE, the last revision before spin-up and scarce capacity (docs/performance.md).
+# side with BEFORE, the last revision before spin-up and scarce capacity, then the demo comparison
+# with and without the posterior's parameter sets (docs/performance.md).
 BEFORE ?= c3b0c5c
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/versus.py $(BEFORE) HEAD --reps 3 --district --district-reps 1 --comparison --comparison-reps 3
+	$(PY) benchmarks/uncertainty.py --reps 3 --comparison-reps 8
 
 # Two revisions side by side: make bench-versus OLD=<commit> [NEW=HEAD]
 bench-versus: $(STAMP)

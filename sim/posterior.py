@@ -46,9 +46,9 @@ TOP_KEYS = ("schema", "version", "provenance", "parameters", "sets")
 SET_KEYS = ("id", "values", "seed", "patterns")
 PROVENANCE_KEYS = ("method", "patterns", "seed", "commit", "created")
 UNCERTAINTY = ("posterior", "none")
-# What a comparison does without --uncertainty: "none" until a calibrated posterior is stored
-# in the repository (make calibrate), then "posterior".
-DEFAULT_UNCERTAINTY = "none"
+# What a comparison does without --uncertainty: draw each replication's parameter set from
+# the stored posterior (make calibrate); "none" keeps every run at the default parameters.
+DEFAULT_UNCERTAINTY = "posterior"
 
 
 @dataclass(frozen=True)
