@@ -172,14 +172,22 @@ def share(num, den) -> float:
 
 def quantile(values, q) -> float:
     """Linear-interpolated quantile (numpy's default), cheap on the small arrays of a day."""
+    return quantiles(values, (q,))[0]
+
+
+def quantiles(values, qs) -> list[float]:
+    """:func:`quantile` for each of ``qs``, sorting ``values`` once."""
     n = len(values)
     if n == 0:
-        return float("nan")
+        return [float("nan")] * len(qs)
     v = np.sort(values)
-    pos = q * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
+    out = []
+    for q in qs:
+        pos = q * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        out.append(float(v[lo] + (v[hi] - v[lo]) * (pos - lo)))
+    return out
 
 
 def window_mean(w: Window, g: str, col: str) -> float:
