@@ -96,7 +96,9 @@ def _unmet_hours(w: Window, g: str) -> float:
 def _utilisation(w: Window, kinds: tuple[ProviderKind, ...]) -> float:
     """Hours served in the window / hours the active providers of ``kinds`` offer over it."""
     pr = w.model.providers
-    mine = np.isin(pr.kind, kinds)
+    mine = pr.kind == kinds[0]  # np.isin(pr.kind, kinds), without its set-up
+    for kind in kinds[1:]:
+        mine = mine | (pr.kind == kind)
     offered = float(pr.hours_month[mine & (pr.state == ProviderState.ACTIVE)].sum()) * w.days / 30.0
     return float(_provider_hours(w)[mine].sum()) / offered if offered else float("nan")
 
@@ -819,6 +821,22 @@ FAST: dict[str, object] = {
     for m in CORE_METRICS
     if m.name in _COUNTED or m.name in _SHARED or m.name.rsplit("_", 1)[0] in _QUANTILED
 }
+_MEANS = {"trust": "trust", "satisfaction_true": "satisfaction"}  # window_mean's columns
+FAST.update({m.name: m.fn for m in CORE_METRICS if m.name in _MEANS})
+
+
+def _day_means(w: Window, out: dict[str, float]) -> None:
+    """trust and satisfaction_true of every group: :func:`window_mean`, which over a one-day
+    window with a recorded day is that day's mean (the mean of one value is the value)."""
+    for name, col in _MEANS.items():
+        k = ("trust", "satisfaction").index(col)
+        day = (
+            w.model.daily_means[w.d0, :, k] if w.d0 == w.d1 and 0 <= w.d0 < len(w.model.daily_means) else None
+        )
+        for gi, g in enumerate(GROUPS):
+            key = name if g == "all" else f"{name}.{g}"
+            value = float(day[gi]) if day is not None else float("nan")
+            out[key] = value if value == value else window_mean(w, g, col)
 
 
 def _need_events(w: Window) -> np.ndarray:
@@ -904,6 +922,7 @@ def _need_values(w: Window) -> dict[str, float]:
         out["service_quality_true" + sfx] = float(np.nanmean(quality[sel])) if served else nan
         for ti, t in enumerate(NeedType):
             out[f"unmet_rate_{t.name.lower()}{sfx}"] = _ratio(c[types + ntypes + ti], c[types + ti])
+    _day_means(w, out)
     return out
 
 

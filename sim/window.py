@@ -39,7 +39,11 @@ class Window:
 
     def __init__(self, model: GovModel, d0: int, d1: int) -> None:
         self.model, self.d0, self.d1 = model, d0, d1
-        ids = model.needs.recent(d0 - longest_open_days(model.params))
+        # needs.recent(d0 - longest_open_days): the day as the column's own integer type, so
+        # searchsorted does not convert the whole column (it would for a Python int)
+        arisen = model.needs.day_arisen
+        start = np.searchsorted(arisen, arisen.dtype.type(d0 - longest_open_days(model.params)), side="left")
+        ids = np.arange(start, model.needs.size)
         # A need closed before d0 had every event (arisen, ordered ... closed) before it too.
         closed = model.needs.day_closed[ids]
         self.ids = ids[(closed >= d0) | (closed < 0)]

@@ -62,3 +62,17 @@ def test_quantiles_sort_once_and_give_quantile():
     for n in (0, 1, 2, 7, 50):
         v = rng.integers(0, 30, n)
         assert np.array_equal(quantiles(v, (0.5, 0.9)), [quantile(v, 0.5), quantile(v, 0.9)], equal_nan=True)
+
+
+def test_window_candidates_are_needs_recent():
+    from sim.needs import longest_open_days
+    from sim.window import Window
+
+    model = GovModel(Params(households_per_community=200), seed=2, spin_up=False, collect=False)
+    for _ in range(30):
+        model.step()
+        for d0 in (model.day, model.day - 10, -5):
+            ids = model.needs.recent(d0 - longest_open_days(model.params))
+            closed = model.needs.day_closed[ids]
+            expected = ids[(closed >= d0) | (closed < 0)]
+            assert np.array_equal(Window(model, d0, model.day).ids, expected)
