@@ -39,7 +39,11 @@ class Window:
 
     def __init__(self, model: GovModel, d0: int, d1: int) -> None:
         self.model, self.d0, self.d1 = model, d0, d1
-        ids = model.needs.recent(d0 - longest_open_days(model.params))
+        # needs.recent(d0 - longest_open_days): the day as the column's own integer type, so
+        # searchsorted does not convert the whole column (it would for a Python int)
+        arisen = model.needs.day_arisen
+        start = np.searchsorted(arisen, arisen.dtype.type(d0 - longest_open_days(model.params)), side="left")
+        ids = np.arange(start, model.needs.size)
         # A need closed before d0 had every event (arisen, ordered ... closed) before it too.
         closed = model.needs.day_closed[ids]
         self.ids = ids[(closed >= d0) | (closed < 0)]
@@ -172,14 +176,22 @@ def share(num, den) -> float:
 
 def quantile(values, q) -> float:
     """Linear-interpolated quantile (numpy's default), cheap on the small arrays of a day."""
+    return quantiles(values, (q,))[0]
+
+
+def quantiles(values, qs) -> list[float]:
+    """:func:`quantile` for each of ``qs``, sorting ``values`` once."""
     n = len(values)
     if n == 0:
-        return float("nan")
+        return [float("nan")] * len(qs)
     v = np.sort(values)
-    pos = q * (n - 1)
-    lo = int(pos)
-    hi = min(lo + 1, n - 1)
-    return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
+    out = []
+    for q in qs:
+        pos = q * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        out.append(float(v[lo] + (v[hi] - v[lo]) * (pos - lo)))
+    return out
 
 
 def window_mean(w: Window, g: str, col: str) -> float:
