@@ -52,11 +52,15 @@ def _time(tree: Path, days: int, communities: int) -> float:
 def _time_comparison(tree: Path, days: int) -> float:
     """Wall time of the demo comparison into a fresh folder, run from ``tree``."""
     env = dict(os.environ, PYTHONPATH=str(tree))
+    # a revision with parameter uncertainty runs the defaults, like the older ones
+    # (benchmarks/uncertainty.py times what the posterior adds)
+    cli = (tree / "sim" / "experiments" / "cli.py").read_text()
+    extra = ["--uncertainty", "none"] if '"--uncertainty"' in cli else []
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "sim.cli", "compare", "baseline", "extra_canteen", "more_partner_units",
-             "--reps", "4", "--days", str(days), "--out", out, "--quiet"],
+             "--reps", "4", "--days", str(days), "--out", out, "--quiet", *extra],
             env=env, cwd=tree, capture_output=True, text=True, check=True,
         )  # fmt: skip
         return time.perf_counter() - t0
