@@ -7,6 +7,8 @@ calls them is its assembled phase table (:mod:`sim.schedule`).
 
 from __future__ import annotations
 
+import heapq
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -276,7 +278,7 @@ def _scores(model: GovModel, pair_o, pair_p, res, kind, u, dist):
     )
 
 
-POINTER_ROUNDS_FROM = 5000  # pairs in a day from which the rounds follow pointers (same result)
+POINTER_ROUNDS_FROM = 2000  # pairs in a day from which the rounds run in numpy (same result)
 
 
 def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
@@ -288,14 +290,14 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
     instead of waiting for them; a provider considers only the highest-priority proposal
     it receives, and a proposed pair is spent whatever the answer.
 
-    Two ways to find each round's proposals give the same rounds (:func:`_rounds_by_pairs`
-    for a small day, :func:`_rounds_by_pointer` for a large one); they only differ in speed.
+    Two ways to run the same rounds: :func:`_rounds_scalar`, a loop over the providers
+    asked, for a community's day (a few hundred pairs, where a round of numpy calls costs
+    more than the work in it), and :func:`_rounds_by_pointer` in numpy for a large day.
+    They differ only in speed (``tests/test_dispatch.py``).
     """
     p, b, pr, day = model.params, model.needs, model.providers, model.day
     hours = model.hours_by_type[b.type[open_ids]]
     day_cap = np.array([p.volunteer_hours_day, p.unit_hours_day, p.staff_hours_day, p.staff_hours_day])
-    left_today = day_cap[pr.kind]  # nobody has served yet today: dispatch runs once a day
-    assigned = np.zeros(len(open_ids), bool)
     sent = open_ids[_distinct(pair_o)]  # needs with at least one candidate are dispatched
     b.day_dispatched[sent[b.day_dispatched[sent] < 0]] = day
     pair_h = hours[pair_o]
@@ -303,26 +305,122 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
     need_of = open_ids[pair_o]
     pair_u = model.streams.uniform("accept", b.key[need_of], pr.ident[pair_p], day)
     accept = _Acceptance(model, pair_p, b.resident[need_of], b.type[need_of], pair_km)
+    if len(pair_o) < POINTER_ROUNDS_FROM:
+        won_o, won_p = _rounds_scalar(model, pair_o, pair_p, pair_h, pair_u, accept, day_cap)
+    else:
+        won_o, won_p = _rounds_numpy(model, len(open_ids), pair_o, pair_p, pair_h, pair_u, accept, day_cap)
+    ids = open_ids[won_o]
+    b.state[ids] = NeedState.ACCEPTED
+    b.provider[ids] = won_p
+    b.day_accepted[ids] = day
+    lag = np.where(b.type[ids] == NeedType.REPAIR, p.repair_lag_days, 0)
+    b.day_due[ids] = day + lag
+
+
+def _rounds_numpy(model: GovModel, orders, pair_o, pair_p, pair_h, pair_u, accept, day_cap):
+    """The rounds in numpy (a large day); updates the providers' counts and hours and returns
+    the accepted (order, provider) pairs."""
+    pr = model.providers
+    left_today = day_cap[pr.kind]  # nobody has served yet today: dispatch runs once a day
+    assigned = np.zeros(orders, bool)
+    won_o, won_p = [], []
 
     def fits(pv, h):
         return (pr.hours_used[pv] + h <= pr.hours_month[pv]) & (h <= left_today[pv])
 
-    rounds = _rounds_by_pointer if len(pair_o) >= POINTER_ROUNDS_FROM else _rounds_by_pairs
-    for prop in rounds(pair_o, pair_p, pair_h, assigned, fits, pr.n):
+    for prop in _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits, pr.n):
         pv, o = pair_p[prop], pair_o[prop]
         pr.notified_month[pv] += 1
         yes = pair_u[prop] < accept.prob(prop, pv)
         pr.declines_month[pv[~yes]] += 1
-        pv, o = pv[yes], o[yes]
+        pv, o, h = pv[yes], o[yes], pair_h[prop[yes]]
         assigned[o] = True
-        ids = open_ids[o]
-        pr.hours_used[pv] += hours[o]
-        left_today[pv] -= hours[o]
-        b.state[ids] = NeedState.ACCEPTED
-        b.provider[ids] = pv
-        b.day_accepted[ids] = day
-        lag = np.where(b.type[ids] == NeedType.REPAIR, p.repair_lag_days, 0)
-        b.day_due[ids] = day + lag
+        pr.hours_used[pv] += h
+        left_today[pv] -= h
+        won_o.append(o)
+        won_p.append(pv)
+    if not won_o:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(won_o), np.concatenate(won_p)
+
+
+def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_cap):
+    """The rounds of :func:`_rounds_numpy` in Python numbers, with the same operations in the
+    same order (hours kept as the ``float32`` the table stores), so the result is the same
+    bit for bit. Each provider keeps a queue of the orders whose best candidate it is; a
+    round takes the head of every queue, so it costs the providers asked, not every order
+    still waiting. Updates the providers' counts and hours and returns the accepted
+    (order, provider) pairs."""
+    pr, w = model.providers, model.params.accept_notification_weight
+    touched = np.unique(pair_p)
+    row = dict(zip(touched.tolist(), range(len(touched)), strict=True))
+    used = pr.hours_used[touched].tolist()
+    month = pr.hours_month[touched].tolist()
+    left = day_cap[pr.kind[touched]].tolist()
+    notified = pr.notified_month[touched].tolist()
+    declines = [0] * len(touched)
+    cand = [row[v] for v in pair_p.tolist()]
+    order, hrs, uni = pair_o.tolist(), pair_h.tolist(), pair_u.tolist()
+    vol, fixed = accept.volunteer.tolist(), accept.fixed.tolist()
+    base, dist, fetch = accept.base.tolist(), accept.dist.tolist(), accept.fetch.tolist()
+    # Each order's pairs run from ptr (its best candidate not yet spent or found full) to end.
+    starts = np.flatnonzero(np.r_[True, pair_o[1:] != pair_o[:-1]])
+    ptr = starts.tolist()
+    end = np.append(starts[1:], len(pair_o)).tolist()
+    # The orders whose best candidate is provider v, as a heap: in a round v hears from the
+    # first of them (the highest priority); the others ask v again next round.
+    queue: dict[int, list[int]] = {}
+
+    def place(j: int, q: int) -> None:
+        """Point order j at its best candidate from pair q on that has room (none: it is out)."""
+        e, h = end[j], hrs[q] if q < end[j] else 0.0
+        while q < e and not (used[cand[q]] + h <= month[cand[q]] and h <= left[cand[q]]):
+            q += 1  # full: hours only fill up during a day, so it stays full
+        ptr[j] = q
+        if q < e:
+            heapq.heappush(queue.setdefault(cand[q], []), j)
+
+    for j in range(len(ptr)):
+        place(j, ptr[j])
+    won_o, won_p = [], []
+    while queue:
+        replace, filled = [], []
+        for v, heap in list(queue.items()):  # this round's proposals, one per provider
+            j = heapq.heappop(heap)
+            q = ptr[j]
+            notified[v] += 1
+            if vol[q]:
+                prob = 1.0 / (1.0 + math.exp(-(((base[q] - w * notified[v]) - dist[q]) - fetch[q])))
+            else:
+                prob = fixed[q]
+            if uni[q] < prob:
+                h = hrs[q]
+                used[v] = float(np.float32(used[v] + h))
+                left[v] -= h
+                won_o.append(order[q])
+                won_p.append(v)
+                filled.append(v)
+            else:
+                declines[v] += 1
+                replace.append((j, q + 1))  # the pair is spent whatever the answer
+        for v in filled:  # v's hours went down: orders waiting for v that no longer fit move on
+            keep, out = [], []
+            for j in queue[v]:
+                h = hrs[ptr[j]]
+                (keep if used[v] + h <= month[v] and h <= left[v] else out).append(j)
+            if out:
+                replace += [(j, ptr[j] + 1) for j in out]
+                heapq.heapify(keep)
+                queue[v] = keep
+        for v in [v for v, heap in queue.items() if not heap]:
+            del queue[v]
+        for j, q in sorted(replace):
+            place(j, q)
+    pr.hours_used[touched] = used
+    pr.notified_month[touched] = notified
+    pr.declines_month[touched] += np.array(declines, pr.declines_month.dtype)
+    back = touched[np.array(won_p, np.int64)] if won_p else np.empty(0, np.int64)
+    return np.array(won_o, np.int64), back
 
 
 def _one_per_provider(pv: np.ndarray, providers: int) -> np.ndarray:
@@ -331,26 +429,6 @@ def _one_per_provider(pv: np.ndarray, providers: int) -> np.ndarray:
     first = np.full(providers, len(pv))
     np.minimum.at(first, pv, pos)
     return pos[first[pv] == pos]
-
-
-def _rounds_by_pairs(pair_o, pair_p, pair_h, assigned, fits, providers):
-    """Each round's proposals from a shrinking index of the live pairs (not yet proposed, of
-    an order still waiting, with a provider who has room): cheap when the day is small."""
-    live = np.arange(len(pair_o))
-    while True:
-        live = live[fits(pair_p[live], pair_h[live]) & ~assigned[pair_o[live]]]
-        if len(live) == 0:
-            return
-        o = pair_o[live]
-        first = np.ones(len(live), bool)
-        first[1:] = o[1:] != o[:-1]
-        at = np.flatnonzero(first)
-        at = at[_one_per_provider(pair_p[live[at]], providers)]
-        prop = live[at]
-        first[:] = True
-        first[at] = False
-        live = live[first]  # proposed pairs are spent, whatever the answer
-        yield prop
 
 
 def _rounds_by_pointer(pair_o, pair_p, pair_h, assigned, fits, providers):

@@ -26,7 +26,7 @@ def test_sort_within_groups_edge_cases():
 
 @pytest.mark.parametrize("rule", ["closed_loop", "none"])
 def test_both_ways_of_running_the_rounds_give_the_same_run(monkeypatch, rule):
-    """The rounds by live pairs (small days) and by pointers (large days) are one algorithm."""
+    """The rounds as a loop (small days) and in numpy by pointers (large days) are one algorithm."""
     from sim import GovModel, Params, loop
 
     def run(threshold):
@@ -36,9 +36,13 @@ def test_both_ways_of_running_the_rounds_give_the_same_run(monkeypatch, rule):
         )
         m.run(60)
         b = m.needs
-        return b.provider.copy(), b.state.copy(), b.day_accepted.copy(), m.providers.notified_month.copy()
+        pr = m.providers
+        return (
+            b.provider.copy(), b.state.copy(), b.day_accepted.copy(), b.day_due.copy(),
+            pr.notified_month.copy(), pr.declines_month.copy(), pr.hours_used.copy(),
+        )  # fmt: skip
 
-    by_pairs, by_pointer = run(10**12), run(0)
-    for a, b in zip(by_pairs, by_pointer, strict=True):
+    by_loop, by_pointer = run(10**12), run(0)
+    for a, b in zip(by_loop, by_pointer, strict=True):
         assert np.array_equal(a, b)
-    assert (by_pairs[0] >= 0).sum() > 200  # the run did dispatch
+    assert (by_loop[0] >= 0).sum() > 200  # the run did dispatch
