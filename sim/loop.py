@@ -370,6 +370,7 @@ def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_
     # The orders whose best candidate is provider v, as a heap: in a round v hears from the
     # first of them (the highest priority); the others ask v again next round.
     queue: dict[int, list[int]] = {}
+    most: dict[int, float] = {}  # at least the largest order (hours) in v's queue
 
     def place(j: int, q: int) -> None:
         """Point order j at its best candidate from pair q on that has room (none: it is out)."""
@@ -378,7 +379,9 @@ def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_
             q += 1  # full: hours only fill up during a day, so it stays full
         ptr[j] = q
         if q < e:
-            heapq.heappush(queue.setdefault(cand[q], []), j)
+            v = cand[q]
+            heapq.heappush(queue.setdefault(v, []), j)
+            most[v] = max(most.get(v, 0.0), h)
 
     for j in range(len(ptr)):
         place(j, ptr[j])
@@ -404,6 +407,9 @@ def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_
                 declines[v] += 1
                 replace.append((j, q + 1))  # the pair is spent whatever the answer
         for v in filled:  # v's hours went down: orders waiting for v that no longer fit move on
+            h = most.get(v, 0.0)
+            if used[v] + h <= month[v] and h <= left[v]:
+                continue  # the largest still fits, so every one does
             keep, out = [], []
             for j in queue[v]:
                 h = hrs[ptr[j]]
@@ -412,6 +418,7 @@ def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_
                 replace += [(j, ptr[j] + 1) for j in out]
                 heapq.heapify(keep)
                 queue[v] = keep
+                most[v] = max((hrs[ptr[j]] for j in keep), default=0.0)
         for v in [v for v, heap in queue.items() if not heap]:
             del queue[v]
         for j, q in sorted(replace):
