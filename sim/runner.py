@@ -146,12 +146,19 @@ def community_table(model: GovModel) -> pd.DataFrame:
 def tidy(model: GovModel) -> pd.DataFrame:
     """The DataCollector's wide table as ``day, metric, group, value`` rows."""
     wide = metrics.day_values(model.datacollector.get_model_vars_dataframe())
-    wide.index = pd.RangeIndex(len(wide), name="day")
-    long = wide.reset_index().melt(id_vars="day", var_name="column", value_name="value")
-    split = long["column"].str.split(".", n=1, expand=True)
-    long["metric"] = split[0]
-    long["group"] = split[1].fillna("all") if split.shape[1] > 1 else "all"
-    return long[["day", "metric", "group", "value"]].astype({"value": "float64"})
+    # what DataFrame.melt gives, column after column, with each name split once, not per row
+    names = [str(c) for c in wide.columns]
+    days = len(wide)
+    return pd.DataFrame(
+        {
+            "day": np.tile(np.arange(days, dtype=np.int64), len(names)),
+            "metric": np.repeat(np.array([c.split(".", 1)[0] for c in names], dtype=object), days),
+            "group": np.repeat(
+                np.array([c.split(".", 1)[1] if "." in c else "all" for c in names], dtype=object), days
+            ),
+            "value": wide.to_numpy(dtype="float64").T.reshape(-1),
+        }
+    )
 
 
 def _json_safe(d: dict) -> dict:
