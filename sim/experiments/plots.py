@@ -87,15 +87,24 @@ def _colour(i: int) -> str:
 
 
 def save(fig: Figure, stem: Path) -> list[Path]:
-    """Write ``stem.png`` (150 dpi) and ``stem.svg``; returns the paths."""
+    """Write ``stem.png`` (150 dpi) and ``stem.svg``; returns the paths.
+
+    The layout (constrained) is computed once, when the PNG is drawn, and kept for the SVG:
+    laying out again costs as much as drawing and moves nothing by more than the width of
+    a line."""
     from .store import atomic_write
 
     paths = []
-    with rc_context({"font.family": fonts.families(), "svg.fonttype": "path"}):
-        for ext in ("png", "svg"):
-            path = stem.with_suffix(f".{ext}")
-            atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
-            paths.append(path)
+    engine = fig.get_layout_engine()
+    try:
+        with rc_context({"font.family": fonts.families(), "svg.fonttype": "path"}):
+            for ext in ("png", "svg"):
+                path = stem.with_suffix(f".{ext}")
+                atomic_write(path, lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150))
+                paths.append(path)
+                fig.set_layout_engine("none")
+    finally:
+        fig.set_layout_engine(engine)
     return paths
 
 
