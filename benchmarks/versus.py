@@ -7,7 +7,9 @@ speed falls on both alike. Reports the median wall time of building and running
 the default community for a year (and, with ``--district``, the 193-community
 district for ``--district-days`` days; with ``--comparison``, the demo comparison
 ``govsim compare baseline extra_canteen more_partner_units --reps 4`` into a fresh
-folder: spin-ups, runs, tables, plots and brief) and the ratio new / old.
+folder: spin-ups, runs, tables, plots and brief) and the ratio new / old. For the
+comparison it also reports the CPU time (user + system) of the command and its worker
+processes, which a busy neighbour on a shared machine moves less than the wall time.
 
     python benchmarks/versus.py OLD [NEW] [--reps 5] [--days 365] [--district [--district-reps 3]]
                                 [--comparison [--comparison-reps 3]]
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,21 +52,29 @@ def _time(tree: Path, days: int, communities: int) -> float:
     return float(out.stdout.split()[-1])
 
 
-def _time_comparison(tree: Path, days: int) -> float:
-    """Wall time of the demo comparison into a fresh folder, run from ``tree``."""
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def _time_comparison(tree: Path, days: int, cpu: list[float]) -> float:
+    """Wall time of the demo comparison into a fresh folder, run from ``tree``; appends the CPU
+    time of the command and its worker processes (user + system) to ``cpu``."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     # a revision with parameter uncertainty runs the defaults, like the older ones
     # (benchmarks/uncertainty.py times what the posterior adds)
     cli = (tree / "sim" / "experiments" / "cli.py").read_text()
     extra = ["--uncertainty", "none"] if '"--uncertainty"' in cli else []
     with tempfile.TemporaryDirectory() as out:
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "sim.cli", "compare", "baseline", "extra_canteen", "more_partner_units",
              "--reps", "4", "--days", str(days), "--out", out, "--quiet", *extra],
             env=env, cwd=tree, capture_output=True, text=True, check=True,
         )  # fmt: skip
-        return time.perf_counter() - t0
+        wall = time.perf_counter() - t0
+        cpu.append(_children_cpu() - c0)
+        return wall
 
 
 def _worktree(rev: str, where: Path) -> Path:
@@ -99,16 +110,24 @@ def main() -> None:
             print(f"{'case':24s} {args.old:>14s} {args.new:>14s}  new/old   (median s)")
             for name, days, communities, reps in cases:
                 times: dict[str, list[float]] = {rev: [] for rev in trees}
+                cpu: dict[str, list[float]] = {rev: [] for rev in trees}
                 for _ in range(reps):
                     for rev, tree in trees.items():
                         timer = (
-                            _time(tree, days, communities) if communities else _time_comparison(tree, days)
+                            _time(tree, days, communities)
+                            if communities
+                            else _time_comparison(tree, days, cpu[rev])
                         )
                         times[rev].append(timer)
                 old, new = (statistics.median(times[r]) for r in (args.old, args.new))
                 print(f"{name:24s} {old:14.3f} {new:14.3f}  {new / old:7.3f}")
                 for rev in trees:
                     print(f"  {rev}: " + " ".join(f"{t:.3f}" for t in times[rev]))
+                if not communities:  # CPU of the command and its workers: less sensitive to neighbours
+                    old, new = (statistics.median(cpu[r]) for r in (args.old, args.new))
+                    print(f"{'  CPU (user + system)':24s} {old:14.3f} {new:14.3f}  {new / old:7.3f}")
+                    for rev in trees:
+                        print(f"  {rev}: " + " ".join(f"{t:.3f}" for t in cpu[rev]))
         finally:
             for tree in trees.values():
                 subprocess.run(
