@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..params import Params
 from .scenario import Scenario
-from .stats import BOOT_SEED, LEVEL, N_BOOT, _ratio, _rng, bootstrap_ci
+from .stats import BOOT_SEED, LEVEL, N_BOOT, _ratio, _rng, percentile_intervals
 
 ITEMS = ("staff", "subsidy", "unit_labour", "volunteer_time", "fitout", "operator_losses", "running")
 TOTAL_ITEMS = ITEMS[:-1]
@@ -112,8 +112,14 @@ def extra_costs(
         cols = [*ITEMS, "total", "residents_served", "unmet_needs"]
         d = (scn[cols] - ref[cols]).dropna()
         row: dict = {"scenario": scenario, "n": len(d)}
-        for c in [*ITEMS, "total"]:
-            lo, hi = bootstrap_ci(d[c].to_numpy(), _rng(seed, scenario, f"cost.{c}"), n_boot, level)
+        items_here = [*ITEMS, "total"]
+        intervals = percentile_intervals(
+            [d[c].to_numpy() for c in items_here],
+            [_rng(seed, scenario, f"cost.{c}") for c in items_here],
+            n_boot,
+            level,
+        )  # bootstrap_ci of each item, in one pass
+        for c, (lo, hi) in zip(items_here, intervals, strict=True):
             row[c], row[f"{c}_low"], row[f"{c}_high"] = (d[c].mean() if len(d) else np.nan), lo, hi
             row[f"{c}_reference"] = ref[c].mean()
         row["extra_residents_served"] = d.residents_served.mean() if len(d) else np.nan

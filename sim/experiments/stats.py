@@ -71,13 +71,13 @@ def bootstrap_ci(
     the last bits, as the hand-written bootstrap it replaced (``tests/test_experiments_compare.py``);
     BCa needs more replications than a comparison usually has to be stable.
     """
-    import scipy.stats  # here: importing it costs every process (and spawned worker) 0.3 s
-
     d = np.asarray(diffs, float)
     if len(d) == 0:
         return float("nan"), float("nan")
     if len(d) == 1 or np.ptp(d) == 0:  # every resample has the same mean
         return float(d[0]), float(d[0])
+    import scipy.stats  # here, and only when needed: importing it takes a second or more
+
     res = scipy.stats.bootstrap(
         (d,), np.mean, n_resamples=n_boot, confidence_level=level, method=method, rng=rng, vectorized=True
     )
