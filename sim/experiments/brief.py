@@ -182,7 +182,7 @@ def summary_sentences(comp: Comparison, extra: pd.DataFrame, scenario) -> list[s
 def _share(comp: Comparison, r, kind: str) -> str:
     """ "; better in 7 of 8 parameter sets" (or replications, at the default parameters)."""
     share = r.get("share_better", float("nan"))
-    if share != share:
+    if pd.isna(share):
         return ""
     n = int(r.n)
     k = round(share * n) if kind == "better" else n - round(share * n)
