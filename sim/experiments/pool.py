@@ -85,8 +85,10 @@ def _worker(conn, parent: int) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None:
-            return
+        if job is None:  # stop: nothing is left to save, so skip the interpreter's teardown
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         task, spec = job
         out = call(task, spec)
         try:
@@ -117,9 +119,12 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def stop(self, wait: float) -> None:
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(OSError):
             self.conn.send(None)
+
+    def stop(self, wait: float) -> None:
+        self.ask_to_stop()
         self.process.join(wait)
         if self.process.is_alive():
             self.process.kill()
@@ -146,7 +151,9 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")  # no forked copies of threads or open files
 
     def close(self) -> None:
-        """Stop the workers kept between calls."""
+        """Stop the workers kept between calls (all asked first, so they end together)."""
+        for worker in self._idle:
+            worker.ask_to_stop()
         while self._idle:
             self._idle.pop().stop(10)
 
