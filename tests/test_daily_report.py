@@ -76,3 +76,22 @@ def test_window_candidates_are_needs_recent():
             closed = model.needs.day_closed[ids]
             expected = ids[(closed >= d0) | (closed < 0)]
             assert np.array_equal(Window(model, d0, model.day).ids, expected)
+
+
+def test_tidy_is_the_collector_table_melted_column_after_column():
+    """runner.tidy builds the long table without melt: the same rows, values and types."""
+    import pandas as pd
+
+    from sim.runner import tidy
+
+    model = GovModel(Params(households_per_community=300), seed=2, spin_up=False)
+    model.run(30)
+    wide = metrics.day_values(model.datacollector.get_model_vars_dataframe())
+    wide.index = pd.RangeIndex(len(wide), name="day")
+    long = wide.reset_index().melt(id_vars="day", var_name="column", value_name="value")
+    split = long["column"].str.split(".", n=1, expand=True)
+    long["metric"], long["group"] = split[0], split[1].fillna("all")
+    expected = long[["day", "metric", "group", "value"]].astype({"value": "float64"})
+    got = tidy(model)
+    assert len(got) == 30 * wide.shape[1] and set(got.group) > {"all"}
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
