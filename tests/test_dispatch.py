@@ -46,3 +46,60 @@ def test_both_ways_of_running_the_rounds_give_the_same_run(monkeypatch, rule):
     for a, b in zip(by_loop, by_pointer, strict=True):
         assert np.array_equal(a, b)
     assert (by_loop[0] >= 0).sum() > 200  # the run did dispatch
+
+
+def _tight_day(seed: int):
+    """A random day where capacity binds: few providers with little time left, many orders."""
+    from types import SimpleNamespace
+
+    from sim import Params, loop
+    from sim.needs import NeedType
+    from sim.providers import ProviderTable
+
+    rng = np.random.default_rng(seed)
+    n_prov, n_orders, n_res = 25, 80, 200
+    pr = SimpleNamespace(
+        n=n_prov,
+        kind=rng.integers(0, 4, n_prov).astype(np.int8),
+        hours_month=rng.uniform(0, 8, n_prov).astype(ProviderTable.COLUMNS["hours_month"]),
+        notified_month=rng.integers(0, 5, n_prov).astype(ProviderTable.COLUMNS["notified_month"]),
+        declines_month=rng.integers(0, 3, n_prov).astype(ProviderTable.COLUMNS["declines_month"]),
+        motivation=rng.uniform(0, 1, n_prov).astype(ProviderTable.COLUMNS["motivation"]),
+    )
+    pr.hours_used = (pr.hours_month * rng.uniform(0, 1, n_prov)).astype(ProviderTable.COLUMNS["hours_used"])
+    model = SimpleNamespace(params=Params(), providers=pr, meal_km=rng.uniform(0, 3, n_res))
+    pair_o = np.repeat(np.arange(n_orders), rng.integers(1, 9, n_orders))
+    pair_p = np.concatenate([rng.choice(n_prov, (pair_o == o).sum(), replace=False) for o in range(n_orders)])
+    kind = rng.integers(0, len(NeedType), n_orders)
+    pair_h = rng.choice([0.5, 1.0, 2.0, 3.0], n_orders)[pair_o]
+    accept = loop._Acceptance(
+        model, pair_p, rng.integers(0, n_res, n_orders)[pair_o], kind[pair_o], rng.uniform(0, 4, len(pair_o))
+    )
+    args = (pair_o, pair_p, pair_h, rng.uniform(0, 1, len(pair_o)), accept, np.array([2.0, 3.0, 4.0, 4.0]))
+    return model, n_orders, args
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_loop_and_the_numpy_rounds_agree_on_days_where_capacity_binds(seed):
+    """Bit for bit, on random days where providers fill up mid-day (orders move on), decline and
+    are asked again: the same acceptances, counts and float32 hours."""
+    import copy
+
+    from sim import loop
+
+    model, n_orders, args = _tight_day(seed)
+    declines_before = model.providers.declines_month.copy()
+    twin = copy.deepcopy(model)  # the same day for the loop; its acceptance reads the twin's counts
+    twin_accept = copy.copy(args[4])
+    twin_accept.model = twin
+    o1, p1 = loop._rounds_scalar(twin, *args[:4], twin_accept, args[5])
+    o2, p2 = loop._rounds_numpy(model, n_orders, *args)
+    assert sorted(zip(o1.tolist(), p1.tolist(), strict=True)) == sorted(
+        zip(o2.tolist(), p2.tolist(), strict=True)
+    )
+    for name in ("hours_used", "notified_month", "declines_month"):
+        a, b = getattr(twin.providers, name), getattr(model.providers, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    # the day was tight: some orders with candidates found nobody, and someone declined
+    assert 0 < len(o1) < n_orders
+    assert (model.providers.declines_month > declines_before).any()
