@@ -421,7 +421,7 @@ def _rounds_scalar(model: GovModel, pair_o, pair_p, pair_h, pair_u, accept, day_
                 most[v] = max((hrs[ptr[j]] for j in keep), default=0.0)
         for v in [v for v, heap in queue.items() if not heap]:
             del queue[v]
-        for j, q in sorted(replace):
+        for j, q in replace:  # heaps: the order of placing does not matter
             place(j, q)
     pr.hours_used[touched] = used
     pr.notified_month[touched] = notified

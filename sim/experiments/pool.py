@@ -123,8 +123,10 @@ class _Worker:
         with contextlib.suppress(OSError):
             self.conn.send(None)
 
-    def stop(self, wait: float) -> None:
-        self.ask_to_stop()
+    def stop(self, wait: float, asked: bool = False) -> None:
+        """Ask (unless ``asked`` already) and wait up to ``wait`` s; then kill."""
+        if not asked:
+            self.ask_to_stop()
         self.process.join(wait)
         if self.process.is_alive():
             self.process.kill()
@@ -155,7 +157,7 @@ class WorkerPool:
         for worker in self._idle:
             worker.ask_to_stop()
         while self._idle:
-            self._idle.pop().stop(10)
+            self._idle.pop().stop(10, asked=True)
 
     def map(
         self, task: Task, specs: Sequence[RunSpec], limit: int | None = None
