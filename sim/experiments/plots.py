@@ -89,9 +89,8 @@ def _colour(i: int) -> str:
 def save(fig: Figure, stem: Path) -> list[Path]:
     """Write ``stem.png`` (150 dpi) and ``stem.svg``; returns the paths.
 
-    The layout (constrained) is computed once, when the PNG is drawn, and kept for the SVG:
-    laying out again costs as much as drawing and moves nothing by more than the width of
-    a line."""
+    The layout (constrained) is computed once, when the PNG is drawn, and the SVG is drawn
+    with the same positions instead of laying the figure out again."""
     from .store import atomic_write
 
     paths = []

@@ -76,7 +76,7 @@ def bootstrap_ci(
         return float("nan"), float("nan")
     if len(d) == 1 or np.ptp(d) == 0:  # every resample has the same mean
         return float(d[0]), float(d[0])
-    import scipy.stats  # here, and only when needed: importing it takes a second or more
+    import scipy.stats  # here, and only when needed: a slow import every process would pay
 
     res = scipy.stats.bootstrap(
         (d,), np.mean, n_resamples=n_boot, confidence_level=level, method=method, rng=rng, vectorized=True
