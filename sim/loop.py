@@ -291,8 +291,9 @@ def _assign(model: GovModel, open_ids, pair_o, pair_p, pair_km) -> None:
     it receives, and a proposed pair is spent whatever the answer.
 
     Two ways to run the same rounds: :func:`_rounds_scalar`, a loop over the providers
-    asked, for a community's day (a few hundred pairs, where a round of numpy calls costs
-    more than the work in it), and :func:`_rounds_by_pointer` in numpy for a large day.
+    asked, for a community's day (fewer than :data:`POINTER_ROUNDS_FROM` pairs, where a round
+    of numpy calls costs more than the work in it), and :func:`_rounds_by_pointer` in numpy
+    for a large day.
     They differ only in speed (``tests/test_dispatch.py``).
     """
     p, b, pr, day = model.params, model.needs, model.providers, model.day
